@@ -1,0 +1,202 @@
+"""The outbox dispatcher: claim due rows, send them with the real clients, record what happened.
+
+Sending is at-least-once: a worker that dies after the provider accepted a message but before
+recording it leaves the row leased; when the lease runs out another worker sends it again. The
+window is one HTTP request long, so a duplicate is possible but rare, and never more than one
+per crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.inbound import utcnow
+from bot.senders import Outcome, Sender, SendResult
+from conversations.types import ContactStatus, MessageKind
+from storage import delivery
+from storage.db import transaction
+from storage.models import Contact, ContactIdentity, Outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchPolicy:
+    quiet_hours: tuple[time, time] = (time(20), time(8))
+    timezone: str = "Europe/London"
+    lease: timedelta = timedelta(seconds=60)
+    batch: int = 100
+    max_attempts: int = 6
+    base_backoff: float = 5.0
+    max_backoff: float = 600.0
+    rates: Mapping[str, float] | None = None  # messages per second per channel, all workers
+
+    def rate(self, channel: str) -> float:
+        defaults = {"telegram": 30.0, "sms": 10.0}
+        return (self.rates or {}).get(channel, defaults.get(channel, 10.0))
+
+
+def in_quiet_hours(now: datetime, window: tuple[time, time], timezone: str) -> bool:
+    local = now.astimezone(ZoneInfo(timezone)).time()
+    start, end = window
+    return start <= local or local < end if start > end else start <= local < end
+
+
+def backoff(attempt: int, policy: DispatchPolicy, retry_after: float | None) -> float:
+    """Seconds to wait: what the provider asked for, else exponential with jitter."""
+    if retry_after is not None:
+        return retry_after + random.uniform(0, 1)  # noqa: S311
+    delay = min(policy.max_backoff, policy.base_backoff * 2.0 ** max(0, attempt - 1))
+    return delay * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    outbox_id: int
+    channel: str
+    address: str
+    payload: dict[str, object]
+    attempts: int
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        senders: Mapping[str, Sender],
+        policy: DispatchPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.senders = dict(senders)
+        self.policy = policy or DispatchPolicy()
+        self.clock = clock
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim and send one batch per channel; returns how many rows it took (sent or not)."""
+        if not self.senders:
+            return 0
+        now = now or self.clock()
+        jobs, claimed = await asyncio.to_thread(self._claim, now)
+        if jobs:
+            results = await asyncio.gather(*(self._send(job) for job in jobs))
+            await asyncio.to_thread(self._record, list(zip(jobs, results, strict=True)), now)
+        return claimed
+
+    async def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
+        """Send everything due as of `now` (for `dispatch --once` and tests)."""
+        total = 0
+        for _ in range(max_rounds):
+            sent = await self.run_once(now)
+            if sent == 0:
+                break
+            total += sent
+        return total
+
+    async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 0.25) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("dispatch round failed; retrying shortly")
+                sent = 0
+            if sent == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
+
+    async def close(self) -> None:
+        for sender in self.senders.values():
+            await sender.close()
+
+    async def _send(self, job: Job) -> SendResult:
+        try:
+            return await self.senders[job.channel].send(job.address, dict(job.payload))
+        except Exception as error:  # retried like an outage: a passing fault must lose nothing
+            log.exception("sending outbox row %s failed unexpectedly", job.outbox_id)
+            return SendResult(Outcome.RETRY, error_code="bug", error_detail=type(error).__name__)
+
+    def _claim(self, now: datetime) -> tuple[list[Job], int]:
+        quiet = in_quiet_hours(now, self.policy.quiet_hours, self.policy.timezone)
+        jobs: list[Job] = []
+        claimed = 0
+        with transaction(self.sessions) as session:
+            for channel in self.senders:
+                rate = self.policy.rate(channel)
+                tokens = delivery.take_tokens(session, channel, self.policy.batch, rate, rate, now)
+                allowed = math.floor(tokens)
+                rows = (
+                    delivery.claim_due(
+                        session, now, self.policy.lease, allowed, [channel], replies_only=quiet
+                    )
+                    if allowed
+                    else []
+                )
+                claimed += len(rows)
+                for claim in rows:
+                    job = self._job_for(claim, now)
+                    if job is not None:
+                        jobs.append(job)
+                delivery.give_back_tokens(session, channel, tokens - len(rows))
+        return jobs, claimed
+
+    def _job_for(self, claim: delivery.Claim, now: datetime) -> Job | None:
+        """The job to run, or None when the row must not be sent at all."""
+        row, identity, contact = claim.row, claim.identity, claim.contact
+        if identity is None or not identity.reachable:
+            _finish(row, "failed", now, error_code="unreachable")
+            return None
+        if row.kind == MessageKind.PROACTIVE.value and (
+            contact is None or contact.status != ContactStatus.ACTIVE.value
+        ):
+            _finish(row, "cancelled", now, error_code=contact.status if contact else "erased")
+            return None
+        return Job(row.id, row.channel, identity.address, dict(row.message), row.attempts)
+
+    def _record(self, outcomes: list[tuple[Job, SendResult]], now: datetime) -> None:
+        with transaction(self.sessions) as session:
+            for job, result in outcomes:
+                row = session.get(Outbox, job.outbox_id)
+                if row is None:
+                    continue
+                self._apply(session, row, result, now)
+
+    def _apply(self, session: Session, row: Outbox, result: SendResult, now: datetime) -> None:
+        row.lease_until = None
+        row.error_code, row.error_detail = result.error_code, result.error_detail
+        if result.outcome is Outcome.SENT:
+            row.status, row.sent_at, row.updated_at = "sent", now, now
+            row.provider_message_id = result.provider_message_id
+            row.delivery_status, row.segments = result.delivery_status, result.segments
+            return
+        if result.outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
+            wait = backoff(row.attempts, self.policy, result.retry_after)
+            row.status, row.not_before = "queued", now + timedelta(seconds=wait)
+            row.updated_at = now
+            log.info("outbox row %s: retry in %.0fs (%s)", row.id, wait, result.error_code)
+            return
+        _finish(row, "failed", now, error_code=result.error_code)
+        log.warning("outbox row %s failed permanently (%s)", row.id, result.error_code)
+        identity = session.get(ContactIdentity, row.identity_id) if row.identity_id else None
+        if result.unreachable and identity is not None:
+            identity.reachable, identity.unreachable_reason = False, result.error_code
+        if result.opted_out and row.contact_id is not None:
+            contact = session.get(Contact, row.contact_id)
+            if contact is not None:
+                contact.status = ContactStatus.OPTED_OUT.value
+                contact.opted_out_at = now
+
+
+def _finish(row: Outbox, status: str, now: datetime, error_code: str | None = None) -> None:
+    row.status, row.lease_until, row.updated_at = status, None, now
+    if error_code is not None:
+        row.error_code = error_code

@@ -1,0 +1,59 @@
+"""The ASGI application: webhooks, public pages and (in `serve`) the background workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from admin.public import public_router
+from bot.clock import start_background_clock
+from bot.container import Container
+from bot.runtime import StatusService, run_workers
+from storage.db import is_reachable
+from webhooks.telegram import telegram_router
+from webhooks.twilio import twilio_router
+
+
+def create_app(container: Container, with_workers: bool = False) -> FastAPI:
+    """The web process; `with_workers` adds the dispatcher, sweeper and polling (serve)."""
+    settings = container.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not with_workers:
+            yield
+            return
+        stop = asyncio.Event()
+        workers = asyncio.create_task(
+            run_workers(container, stop, poll=settings.telegram_mode == "polling")
+        )
+        clock = start_background_clock(container)
+        try:
+            yield
+        finally:
+            clock.shutdown(wait=False)
+            stop.set()
+            await workers
+
+    app = FastAPI(title="Early Learning Communities bot", version="0.1.0", lifespan=lifespan)
+    config = container.engine.config
+    app.include_router(
+        public_router(
+            database_ok=lambda: is_reachable(container.database),
+            languages=config.languages,
+            notice_version=config.privacy_notice_version,
+        )
+    )
+    app.include_router(telegram_router(container.inbound, settings.telegram_webhook_secret))
+    app.include_router(
+        twilio_router(
+            container.inbound,
+            StatusService(container),
+            settings.twilio_auth_token,
+            settings.public_base_url,
+        )
+    )
+    return app

@@ -1,0 +1,1 @@
+"""Consultations: polls and surveys authored as YAML, answered by Telegram buttons or SMS."""

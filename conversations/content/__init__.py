@@ -1,0 +1,1 @@
+"""The tip library: content, validation and previews."""

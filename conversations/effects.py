@@ -1,0 +1,103 @@
+"""What a step asks the outside world to do; storage applies these in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from conversations.types import ContactStatus, ConversationState, OutgoingMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True, slots=True)
+class SetCommunity:
+    community_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConsent:
+    notice_version: str
+    agreed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetStatus:
+    status: ContactStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AddChild:
+    nickname: str | None
+    birth_date: date | None
+    due_date: date | None
+    welcome_tip_id: str | None = None  # a late joiner's first tip, sent with the welcome
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateChild:
+    child_id: int
+    nickname: str | None
+    birth_date: date | None
+    due_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveChild:
+    child_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReaction:
+    tip_id: str
+    reaction: str
+
+
+@dataclass(frozen=True, slots=True)
+class PauseTips:
+    """Pause tips until that instant; None resumes them."""
+
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SetTipSchedule:
+    weekday: int  # Monday 0 … Sunday 6
+    time: str  # "HH:MM", local
+
+
+@dataclass(frozen=True, slots=True)
+class Unexpected:
+    """A message no flow expected: kept for the staff inbox."""
+
+    text: str
+
+
+Effect = (
+    Reply
+    | SetCommunity
+    | SetLanguage
+    | RecordConsent
+    | SetStatus
+    | AddChild
+    | UpdateChild
+    | RemoveChild
+    | RecordReaction
+    | PauseTips
+    | SetTipSchedule
+    | Unexpected
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    state: ConversationState
+    effects: tuple[Effect, ...] = ()

@@ -1,0 +1,206 @@
+"""The pure engine: (contact snapshot, inbound message, now) -> (new state, effects)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from conversations.effects import (
+    Effect,
+    RecordConsent,
+    Reply,
+    SetCommunity,
+    SetStatus,
+    StepResult,
+    Unexpected,
+)
+from conversations.flows import birth, children, language, onboarding, schedule, tips
+from conversations.flows.base import N_, Answer, Ctx, Flow
+from conversations.i18n import translator
+from conversations.keywords import Keyword, match_keyword, word_for
+from conversations.parsing.text import fold
+from conversations.types import (
+    IDLE,
+    ContactSnapshot,
+    ContactStatus,
+    EngineConfig,
+    InboundKind,
+    InboundMessage,
+)
+
+FLOWS: dict[str, Flow] = {
+    onboarding.FLOW: onboarding.FLOW_OBJECT,
+    language.FLOW: language.FLOW_OBJECT,
+    children.FLOW: children.FLOW_OBJECT,
+    schedule.FLOW: schedule.FLOW_OBJECT,
+    birth.FLOW: birth.FLOW_OBJECT,
+}
+
+
+def flow_named(name: str) -> Flow:
+    return FLOWS[name]
+
+
+class Engine:
+    """Routes each message: keywords first, then the open flow, then onboarding or the inbox."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+
+    def step(self, contact: ContactSnapshot, event: InboundMessage, now: datetime) -> StepResult:
+        ctx = Ctx(self.config, contact, now)
+        prefix: tuple[SetCommunity, ...] = ()
+        text = event.text
+        if contact.is_new:
+            community, text = self._community_for(event)
+            prefix = (SetCommunity(community),)
+            ctx = Ctx(self.config, _with_community(contact, community), now)
+        result = self._route(ctx, event, text)
+        return StepResult(result.state, prefix + result.effects)
+
+    def _community_for(self, event: InboundMessage) -> tuple[str, str]:
+        """The community named by a deep link or the first SMS word, and the text left over."""
+        known = self.config.communities
+        if event.kind is InboundKind.START:
+            payload = fold(event.payload or "")
+            return (payload if payload in known else self.config.default_community), ""
+        words = event.text.split(maxsplit=1)
+        first = fold(words[0]).strip(".,!?") if words else ""
+        if first in known:
+            return first, words[1] if len(words) > 1 else ""
+        return self.config.default_community, event.text
+
+    def _route(self, ctx: Ctx, event: InboundMessage, text: str) -> StepResult:
+        contact = ctx.contact
+        state = contact.state
+        keyword = match_keyword(text) if event.kind is InboundKind.TEXT else None
+        if keyword is not None:
+            return self._keyword(ctx, keyword)
+        reaction = tips.reaction_from_choice(event.choice_id or "")
+        if reaction is not None and contact.status is ContactStatus.ACTIVE:
+            return tips.react(ctx, *reaction)
+        if contact.status is ContactStatus.OPTED_OUT:
+            return StepResult(state, (ctx.say(_unsubscribed(ctx)),))
+        if state.flow is None or state.flow not in FLOWS:
+            if contact.status is ContactStatus.DECLINED:
+                return _then([SetStatus(ContactStatus.ONBOARDING)], onboarding.begin(ctx))
+            if contact.status is ContactStatus.ONBOARDING:
+                return onboarding.begin(ctx)
+            return self._idle(ctx, event, text)
+        flow = FLOWS[state.flow]
+        if event.kind is InboundKind.MEDIA:
+            lead = ctx.text(N_("Sorry, I can only read text messages."))
+            return StepResult(state, (ctx.say(lead), Reply(flow.ask(ctx, state))))
+        if event.kind is InboundKind.START:
+            return StepResult(state, (Reply(flow.ask(ctx, state)),))
+        return flow.handle(ctx, state, Answer(text=text, choice_id=event.choice_id))
+
+    def _idle(self, ctx: Ctx, event: InboundMessage, text: str) -> StepResult:
+        """An active parent with no open question: greet, or keep the message for staff."""
+        if event.kind is InboundKind.START:
+            return StepResult(IDLE, (ctx.say(ctx.text(N_("Welcome back!")) + "\n\n" + _help(ctx)),))
+        if event.kind is InboundKind.MEDIA:
+            return StepResult(
+                IDLE, (ctx.say(ctx.text(N_("Sorry, I can only read text messages."))),)
+            )
+        reaction = tips.reaction_from_text(ctx, text)
+        if reaction is not None:
+            return tips.react(ctx, *reaction)
+        reply = ctx.text(
+            N_(
+                "Thank you for your message. Someone from our team may read it. "
+                "Send HELP to see what I can do."
+            )
+        )
+        kept = (Unexpected(text),) if text.strip() else ()
+        return StepResult(IDLE, (*kept, ctx.say(reply)))
+
+    def _keyword(self, ctx: Ctx, keyword: Keyword) -> StepResult:
+        contact = ctx.contact
+        state = contact.state
+        if keyword is Keyword.STOP:
+            # Never stored as an answer: the open flow is simply abandoned.
+            bye = ctx.text(
+                N_(
+                    "You've unsubscribed and won't get any more messages from us. "
+                    "If you'd like to come back, send START."
+                )
+            )
+            return StepResult(IDLE, (SetStatus(ContactStatus.OPTED_OUT), ctx.say(bye)))
+        if keyword is Keyword.START:
+            return self._start(ctx)
+        if keyword is Keyword.HELP:
+            effects: list[Effect] = [ctx.say(_help(ctx))]
+            if state.flow in FLOWS and contact.status is not ContactStatus.OPTED_OUT:
+                effects.append(Reply(FLOWS[state.flow].ask(ctx, state)))
+            elif contact.status is ContactStatus.ONBOARDING and state.flow is None:
+                return _then(effects, onboarding.begin(ctx))
+            return StepResult(state, tuple(effects))
+        if contact.status is ContactStatus.OPTED_OUT:
+            return StepResult(state, (ctx.say(_unsubscribed(ctx)),))
+        if keyword is Keyword.LANGUAGE:
+            if state.flow == language.FLOW or (
+                state.flow == onboarding.FLOW and state.step == "language"
+            ):
+                return StepResult(state, (Reply(FLOWS[state.flow].ask(ctx, state)),))
+            return language.begin(ctx, state)
+        if contact.status is not ContactStatus.ACTIVE:
+            lead = ctx.say(ctx.text(N_("Let's finish getting you set up first.")))
+            if state.flow in FLOWS:
+                return StepResult(state, (lead, Reply(FLOWS[state.flow].ask(ctx, state))))
+            return _then([lead], onboarding.begin(ctx))
+        if keyword is Keyword.PAUSE:
+            return tips.pause(ctx)
+        if keyword is Keyword.RESUME:
+            return tips.resume(ctx)
+        if keyword is Keyword.TIPS:
+            return schedule.begin(ctx)
+        return children.begin(ctx)
+
+    def _start(self, ctx: Ctx) -> StepResult:
+        contact = ctx.contact
+        if contact.status is ContactStatus.ACTIVE:
+            already = ctx.text(N_("You're already signed up.")) + "\n\n" + _help(ctx)
+            return StepResult(contact.state, (ctx.say(already),))
+        if contact.status is ContactStatus.ONBOARDING and contact.state.flow in FLOWS:
+            flow = FLOWS[str(contact.state.flow)]
+            return StepResult(contact.state, (Reply(flow.ask(ctx, contact.state)),))
+        finished = contact.consent_version is not None and bool(contact.children)
+        if contact.status is ContactStatus.OPTED_OUT and finished:
+            back = ctx.text(N_("Welcome back! You'll get messages from us again."))
+            consent = RecordConsent(contact.consent_version or "", agreed=True)
+            return StepResult(IDLE, (SetStatus(ContactStatus.ACTIVE), consent, ctx.say(back)))
+        return _then([SetStatus(ContactStatus.ONBOARDING)], onboarding.begin(ctx))
+
+
+def _then(effects: list[Effect], result: StepResult) -> StepResult:
+    return StepResult(result.state, (*effects, *result.effects))
+
+
+def _with_community(contact: ContactSnapshot, community: str) -> ContactSnapshot:
+    return replace(contact, community_id=community)
+
+
+def _unsubscribed(ctx: Ctx) -> str:
+    return ctx.text(
+        N_("You're unsubscribed, so we won't send you messages. To join again, send START.")
+    )
+
+
+def _help(ctx: Ctx) -> str:
+    """What the bot does and the keywords, each written as that language's parents type it."""
+    blocks = []
+    for lang in ctx.locales:
+        words = {k.value: word_for(k, lang) for k in Keyword}
+        blocks.append(
+            translator(lang)._(
+                "I'm the {community} Early Learning Community helper. I send short tips for "
+                "your child's age and ask what you think about local services. Send "
+                "{children} to see or change your children, {tips} to choose when tips come, "
+                "{pause} to pause them, {language} to change language, {stop} to stop "
+                "messages, {start} to start again, {help} for this message.",
+                community=ctx.community.name,
+                **words,
+            )
+        )
+    return "\n\n".join(blocks)

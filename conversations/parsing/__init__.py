@@ -1,0 +1,1 @@
+"""Pure parsers for what parents type: words, dates and choices."""

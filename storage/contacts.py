@@ -1,0 +1,237 @@
+"""Contacts: find or create by identity, lock, snapshot for the engine, apply its effects."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from conversations import effects as fx
+from conversations.slots import local_week, next_slot
+from conversations.types import Channel, ContactSnapshot, ContactStatus
+from conversations.types import Child as ChildView
+from conversations.types import ConversationState as StateView
+from storage.models import (
+    Child,
+    Consent,
+    Contact,
+    ContactIdentity,
+    ConversationState,
+    InboxItem,
+    TipDelivery,
+    TipReaction,
+)
+from storage.outbox import enqueue
+
+# Crockford's base32 without look-alikes: codes are read aloud and typed by staff.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def find_identity(session: Session, channel: Channel, address: str) -> ContactIdentity | None:
+    return session.scalars(
+        select(ContactIdentity).where(
+            ContactIdentity.channel == channel.value, ContactIdentity.address == address
+        )
+    ).one_or_none()
+
+
+def find_or_create(
+    session: Session,
+    channel: Channel,
+    address: str,
+    community_id: str,
+    now: datetime,
+    simulated: bool = False,
+) -> ContactIdentity:
+    """The identity for this address, creating a new contact the first time it writes."""
+    identity = find_identity(session, channel, address)
+    if identity is not None:
+        return identity
+    try:
+        with session.begin_nested():
+            contact = Contact(
+                code=new_code(),
+                community_id=community_id,
+                status=ContactStatus.ONBOARDING.value,
+                is_simulated=simulated,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(contact)
+            session.flush()
+            identity = ContactIdentity(
+                contact_id=contact.id, channel=channel.value, address=address, created_at=now
+            )
+            session.add(identity)
+            session.flush()
+            return identity
+    except IntegrityError:
+        # Another request created this contact at the same moment: use theirs.
+        found = find_identity(session, channel, address)
+        if found is None:
+            raise
+        return found
+
+
+def lock(session: Session, contact_id: int) -> Contact:
+    """The contact row, locked until commit so one contact's messages go one at a time."""
+    return session.scalars(select(Contact).where(Contact.id == contact_id).with_for_update()).one()
+
+
+def snapshot(session: Session, contact: Contact, channel: Channel) -> ContactSnapshot:
+    children = session.scalars(
+        select(Child).where(Child.contact_id == contact.id).order_by(Child.id)
+    )
+    state = session.get(ConversationState, contact.id)
+    last_tip = session.execute(
+        select(TipDelivery.tip_id, TipDelivery.sent_at)
+        .where(TipDelivery.contact_id == contact.id)
+        .order_by(TipDelivery.sent_at.desc(), TipDelivery.id.desc())
+        .limit(1)
+    ).first()
+    return ContactSnapshot(
+        id=contact.id,
+        channel=channel,
+        community_id=contact.community_id,
+        language=contact.language,
+        status=ContactStatus(contact.status),
+        consent_version=contact.consent_version,
+        children=tuple(
+            ChildView(c.id, c.nickname, birth_date=c.birth_date, due_date=c.due_date)
+            for c in children
+        ),
+        state=StateView(state.flow, state.step, dict(state.data)) if state else StateView(),
+        is_new=state is None,
+        last_tip_id=last_tip.tip_id if last_tip else None,
+        last_tip_at=last_tip.sent_at if last_tip else None,
+        tips_paused_until=contact.paused_until,
+        tip_weekday=contact.tip_weekday,
+        tip_time=contact.tip_time,
+    )
+
+
+def apply(
+    session: Session,
+    contact: Contact,
+    identity: ContactIdentity,
+    result: fx.StepResult,
+    now: datetime,
+    inbound_id: int | None = None,
+    timezone: str = "Europe/London",
+) -> None:
+    """Write the engine's decisions: contact changes, children, consents, state and the outbox."""
+    for effect in result.effects:
+        _apply_one(session, contact, identity, effect, now, inbound_id, timezone)
+        if isinstance(effect, fx.SetStatus | fx.SetTipSchedule | fx.PauseTips):
+            _reschedule(contact, now, timezone)
+    contact.updated_at = now
+    state = session.get(ConversationState, contact.id)
+    if state is None:
+        state = ConversationState(contact_id=contact.id, data={}, updated_at=now)
+        session.add(state)
+    state.flow, state.step = result.state.flow, result.state.step
+    state.data = dict(result.state.data)
+    state.updated_at = now
+
+
+def _apply_one(
+    session: Session,
+    contact: Contact,
+    identity: ContactIdentity,
+    effect: fx.Effect,
+    now: datetime,
+    inbound_id: int | None,
+    timezone: str,
+) -> None:
+    match effect:
+        case fx.Reply(message):
+            enqueue(session, contact.id, identity, message, now)
+        case fx.SetCommunity(community_id):
+            contact.community_id = community_id
+        case fx.SetLanguage(language):
+            contact.language = language
+        case fx.RecordConsent(version, agreed):
+            session.add(
+                Consent(
+                    contact_id=contact.id,
+                    notice_version=version,
+                    agreed=agreed,
+                    channel=identity.channel,
+                    language=contact.language,
+                    recorded_at=now,
+                )
+            )
+            contact.consent_version = version if agreed else None
+        case fx.SetStatus(status):
+            contact.status = status.value
+            contact.opted_out_at = now if status is ContactStatus.OPTED_OUT else None
+        case fx.AddChild(nickname, birth, due, welcome_tip_id):
+            child = Child(
+                contact_id=contact.id,
+                nickname=nickname,
+                birth_date=birth,
+                due_date=due,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(child)
+            if welcome_tip_id is not None:
+                session.flush()
+                session.add(
+                    TipDelivery(
+                        contact_id=contact.id,
+                        child_id=child.id,
+                        tip_id=welcome_tip_id,
+                        message_key=f"welcome:{contact.id}",
+                        local_week=local_week(now.astimezone(ZoneInfo(timezone)).date()),
+                        sent_at=now,
+                    )
+                )
+        case fx.UpdateChild(child_id, nickname, birth, due):
+            owned = _own_child(session, contact, child_id)
+            if owned is not None:
+                owned.nickname, owned.birth_date, owned.due_date = nickname, birth, due
+                owned.updated_at = now
+        case fx.RemoveChild(child_id):
+            owned = _own_child(session, contact, child_id)
+            if owned is not None:
+                session.delete(owned)
+        case fx.RecordReaction(tip_id, reaction):
+            existing = session.scalars(
+                select(TipReaction).where(
+                    TipReaction.contact_id == contact.id, TipReaction.tip_id == tip_id
+                )
+            ).one_or_none()
+            row = existing or TipReaction(contact_id=contact.id, tip_id=tip_id)
+            row.reaction, row.channel, row.reacted_at = reaction, identity.channel, now
+            session.add(row)
+        case fx.PauseTips(until):
+            contact.paused_until = until
+        case fx.SetTipSchedule(weekday, at):
+            contact.tip_weekday, contact.tip_time = weekday, at
+        case fx.Unexpected(text):
+            session.add(
+                InboxItem(contact_id=contact.id, inbound_id=inbound_id, text=text, created_at=now)
+            )
+
+
+def _reschedule(contact: Contact, now: datetime, timezone: str) -> None:
+    """Where the clock next looks for this household's tips (nowhere unless active)."""
+    if contact.status != ContactStatus.ACTIVE.value:
+        contact.next_tip_at = None
+        return
+    contact.next_tip_at = next_slot(now, contact.tip_weekday, contact.tip_time, timezone)
+
+
+def _own_child(session: Session, contact: Contact, child_id: int) -> Child | None:
+    child = session.get(Child, child_id)
+    return child if child is not None and child.contact_id == contact.id else None

@@ -1,0 +1,190 @@
+"""Claiming outbox rows for sending, pacing them, and recording what became of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from conversations.types import MessageKind
+from storage.inbound import insert_ignoring_duplicates
+from storage.models import Contact, ContactIdentity, Outbox, RateBucket
+
+# Twilio gives no ordering guarantee: a provider status only ever moves up this ladder.
+STATUS_RANK = {
+    "queued": 0,
+    "scheduled": 0,
+    "accepted": 1,
+    "sending": 2,
+    "sent": 3,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "partially_delivered": 4,
+    "delivered": 5,
+    "read": 6,
+}
+CHAT_GAP = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A leased outbox row with its address and contact, loaded in the claiming query."""
+
+    row: Outbox
+    identity: ContactIdentity | None
+    contact: Contact | None
+
+
+def _due(now: datetime) -> object:
+    """A row a worker may take: waiting, or leased by a worker whose lease has run out."""
+    return or_(
+        and_(Outbox.status == "queued", Outbox.not_before <= now),
+        and_(Outbox.status == "sending", Outbox.lease_until <= now),
+    )
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    channels: Sequence[str],
+    replies_only: bool = False,
+) -> list[Claim]:
+    """Lease due rows to this worker: the oldest per chat, replies first, a chat at a time.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers claim side by side; on SQLite the
+    single writer (BEGIN IMMEDIATE) makes the same statements safe.
+    """
+    earlier = aliased(Outbox)
+    # A reply waits only for earlier replies; a tip held by quiet hours never blocks one.
+    older_due_for_same_chat = exists().where(
+        earlier.identity_id == Outbox.identity_id,
+        earlier.id < Outbox.id,
+        earlier.priority <= Outbox.priority,
+        or_(
+            and_(earlier.status == "queued", earlier.not_before <= now),
+            earlier.status == "sending",
+        ),
+    )
+    query = (
+        select(Outbox, ContactIdentity, Contact)
+        .join(Contact, Contact.id == Outbox.contact_id, isouter=True)
+        .join(ContactIdentity, ContactIdentity.id == Outbox.identity_id, isouter=True)
+        .where(
+            _due(now),  # type: ignore[arg-type]
+            Outbox.channel.in_(channels),
+            or_(Contact.id.is_(None), Contact.is_simulated.is_(False)),
+            or_(
+                ContactIdentity.last_sent_at.is_(None),
+                ContactIdentity.last_sent_at <= now - CHAT_GAP,
+            ),
+            ~older_due_for_same_chat,
+        )
+        .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
+        .limit(limit)
+    )
+    if replies_only:  # quiet hours: proactive messages wait until morning
+        query = query.where(Outbox.kind == MessageKind.REPLY.value)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Outbox)
+    claimed: list[Claim] = []
+    chats: set[int | None] = set()
+    for row, identity, contact in session.execute(query):
+        if row.identity_id in chats:
+            continue  # one message per chat per batch keeps a chat's messages in order
+        chats.add(row.identity_id)
+        row.status, row.lease_until, row.updated_at = "sending", now + lease, now
+        row.attempts += 1
+        claimed.append(Claim(row, identity, contact))
+    if claimed:
+        session.execute(
+            update(ContactIdentity)
+            .where(ContactIdentity.id.in_([c.identity.id for c in claimed if c.identity]))
+            .values(last_sent_at=now)
+        )
+    return claimed
+
+
+def take_tokens(
+    session: Session, channel: str, wanted: float, rate: float, burst: float, now: datetime
+) -> float:
+    """Take up to `wanted` tokens from the channel's shared bucket; returns how many."""
+    insert_ignoring_duplicates(
+        session,
+        RateBucket.__table__,  # type: ignore[arg-type]
+        {"channel": channel, "tokens": burst, "refreshed_at": now},
+        key="channel",
+    )
+    bucket = session.scalars(
+        select(RateBucket).where(RateBucket.channel == channel).with_for_update()
+    ).one()
+    elapsed = max(0.0, (now - bucket.refreshed_at).total_seconds())
+    available = min(burst, bucket.tokens + elapsed * rate)
+    taken = min(available, wanted)
+    bucket.tokens, bucket.refreshed_at = available - taken, max(now, bucket.refreshed_at)
+    return taken
+
+
+def give_back_tokens(session: Session, channel: str, amount: float) -> None:
+    if amount > 0:
+        session.execute(
+            update(RateBucket)
+            .where(RateBucket.channel == channel)
+            .values(tokens=RateBucket.tokens + amount)
+        )
+
+
+def record_status(
+    session: Session, provider_message_id: str, status: str, error_code: str | None, at: datetime
+) -> bool:
+    """Move a message's provider status forward; a late or repeated callback changes nothing."""
+    rank = STATUS_RANK.get(status)
+    if rank is None:
+        return False
+    lower = [name for name, value in STATUS_RANK.items() if value < rank]
+    result = session.execute(
+        update(Outbox)
+        .where(
+            Outbox.provider_message_id == provider_message_id,
+            or_(Outbox.delivery_status.is_(None), Outbox.delivery_status.in_(lower)),
+        )
+        .values(delivery_status=status, error_code=error_code or Outbox.error_code, updated_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def summary(session: Session) -> list[tuple[str, str, int]]:
+    """(channel, status, count) for the whole outbox: its health at a glance."""
+    rows = session.execute(
+        select(Outbox.channel, Outbox.status, func.count())
+        .group_by(Outbox.channel, Outbox.status)
+        .order_by(Outbox.channel, Outbox.status)
+    )
+    return [(channel, status, count) for channel, status, count in rows]
+
+
+def failed(session: Session, limit: int) -> list[tuple[Outbox, str | None]]:
+    """The latest failed messages with the contact's pseudonymous code (never an address)."""
+    rows = session.execute(
+        select(Outbox, Contact.code)
+        .join(Contact, Contact.id == Outbox.contact_id, isouter=True)
+        .where(Outbox.status == "failed")
+        .order_by(Outbox.updated_at.desc(), Outbox.id.desc())
+        .limit(limit)
+    )
+    return [(row, code) for row, code in rows]
+
+
+def retry(session: Session, outbox_id: int, now: datetime) -> bool:
+    """Queue a failed message again, with a fresh set of attempts (it is already due)."""
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == "failed")
+        .values(status="queued", attempts=0, lease_until=None, updated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

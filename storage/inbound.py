@@ -1,0 +1,106 @@
+"""Storing inbound messages exactly once, and finding the ones still to process."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from conversations.types import ButtonPress, Channel, InboundKind
+from conversations.types import InboundMessage as Inbound
+from storage.models import InboundMessage
+
+MAX_ATTEMPTS = 3
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: Table, values: dict[str, Any], key: str = "id"
+) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING key: the new key, or None for a repeat."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table).values(**values).on_conflict_do_nothing().returning(table.c[key])
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def store_inbound(session: Session, message: Inbound, contact_id: int) -> int | None:
+    """Keep the message; None when this provider id was already stored (a retried webhook)."""
+    new_id: int | None = insert_ignoring_duplicates(
+        session,
+        InboundMessage.__table__,  # type: ignore[arg-type]
+        {
+            "channel": message.channel.value,
+            "provider_id": message.provider_id,
+            "contact_id": contact_id,
+            "kind": message.kind.value,
+            "text": message.text,
+            "choice_id": message.choice_id,
+            "payload": message.payload,
+            "press": asdict(message.press) if message.press else None,
+            "received_at": message.received_at,
+            "attempts": 0,
+        },
+    )
+    return new_id
+
+
+def pending_for_contact(session: Session, contact_id: int) -> list[InboundMessage]:
+    """Unprocessed messages of one contact, oldest first, so replies follow arrival order."""
+    return list(
+        session.scalars(
+            select(InboundMessage)
+            .where(
+                InboundMessage.contact_id == contact_id,
+                InboundMessage.processed_at.is_(None),
+                InboundMessage.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(InboundMessage.id)
+        )
+    )
+
+
+def contacts_with_pending(session: Session, limit: int = 100) -> list[int]:
+    """Contacts whose messages were stored but not processed (a crash, a bug): for the sweeper."""
+    rows = session.scalars(
+        select(InboundMessage.contact_id)
+        .where(
+            InboundMessage.processed_at.is_(None),
+            InboundMessage.attempts < MAX_ATTEMPTS,
+            InboundMessage.contact_id.is_not(None),
+        )
+        .distinct()
+        .limit(limit)
+    )
+    return [row for row in rows if row is not None]
+
+
+def record_failure(session: Session, inbound_ids: list[int], error: str) -> None:
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id.in_(inbound_ids))
+        .values(attempts=InboundMessage.attempts + 1, error=error[:200])
+    )
+
+
+def as_event(row: InboundMessage, address: str) -> Inbound:
+    return Inbound(
+        channel=Channel(row.channel),
+        address=address,
+        provider_id=row.provider_id,
+        received_at=row.received_at,
+        kind=InboundKind(row.kind),
+        text=row.text or "",
+        choice_id=row.choice_id,
+        payload=row.payload,
+        press=ButtonPress(**row.press) if row.press else None,
+    )
+
+
+def mark_processed(row: InboundMessage, now: datetime) -> None:
+    row.processed_at = now
