@@ -32,6 +32,7 @@ class TerminalChat:
         self.address = address
         self.clock = clock
         self.buttons: tuple[str, ...] = ()
+        self.contact_id: int | None = None
 
     def event_for(self, line: str) -> InboundMessage:
         """A typed line as the channel would deliver it: on Telegram '2' presses button 2."""
@@ -55,8 +56,15 @@ class TerminalChat:
     def send(self, line: str) -> list[str]:
         """Deliver one line and return the bot's answers, rendered for the channel."""
         receipt = self.service.receive(self.event_for(line), simulated=True)
+        self.contact_id = receipt.contact_id
+        return self.flush()
+
+    def flush(self) -> list[str]:
+        """What the bot has queued for this parent (a reply, or a tip or consultation)."""
+        if self.contact_id is None:
+            return []
         with transaction(self.service.sessions) as session:
-            rows = outbox.queued_for_contact(session, receipt.contact_id)
+            rows = outbox.queued_for_contact(session, self.contact_id)
             messages: list[OutgoingMessage] = []
             for row in rows:
                 if row.message.get("type") != "button_ack":

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot import chat as terminal_chat
+from bot.cli_consultation import consultation_app
 from bot.cli_content import content_app
 from bot.cli_outbox import outbox_app
 from bot.container import running
@@ -32,6 +33,7 @@ telegram_app = typer.Typer(no_args_is_help=True, help="Telegram set-up.")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(content_app, name="content")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(consultation_app, name="consultation")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)

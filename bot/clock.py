@@ -16,13 +16,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.consultation_clock import run_consultation_pass
 from bot.container import Container
 from bot.tips import run_tip_pass
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Container, datetime], int]
-JOBS: dict[str, Job] = {"tips": run_tip_pass}
+JOBS: dict[str, Job] = {"tips": run_tip_pass, "consultations": run_consultation_pass}
 
 
 def run_pass(container: Container, now: datetime) -> dict[str, int]:

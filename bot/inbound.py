@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.consultation_followup import ask_if_free
 from conversations.engine import Engine
 from conversations.types import Channel, InboundMessage
 from storage import contacts, inbound, outbox
@@ -126,6 +127,7 @@ class InboundService:
             contacts.apply(
                 session, contact, identity, result, now, inbound_id=row.id, timezone=self.timezone
             )
+            ask_if_free(self.engine.config, session, contact, identity, result, now, self.timezone)
             contact.last_inbound_at = row.received_at
             inbound.mark_processed(row, now)
             session.flush()

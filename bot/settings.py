@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     telegram_rate: float = 30.0  # messages a second, all workers together
     twilio_mps: float = 10.0  # Twilio's messages a second for the sender (10 on a UK long code)
     outbox_lease_seconds: float = 60.0
+    small_cell_threshold: int = Field(default=5, ge=1)  # results hide counts below it
 
     @property
     def outbox_lease(self) -> timedelta:

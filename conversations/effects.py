@@ -75,6 +75,20 @@ class SetTipSchedule:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordAnswer:
+    """An answer to a consultation question; `value` None means skipped.
+
+    `next_question_id` is where the parent goes next (None: finished), so an interrupted
+    consultation resumes at the right question.
+    """
+
+    consultation_id: str
+    question_id: str
+    value: str | None
+    next_question_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Unexpected:
     """A message no flow expected: kept for the staff inbox."""
 
@@ -93,6 +107,7 @@ Effect = (
     | RecordReaction
     | PauseTips
     | SetTipSchedule
+    | RecordAnswer
     | Unexpected
 )
 

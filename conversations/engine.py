@@ -14,7 +14,7 @@ from conversations.effects import (
     StepResult,
     Unexpected,
 )
-from conversations.flows import birth, children, language, onboarding, schedule, tips
+from conversations.flows import birth, children, consultation, language, onboarding, schedule, tips
 from conversations.flows.base import N_, Answer, Ctx, Flow
 from conversations.i18n import translator
 from conversations.keywords import Keyword, match_keyword, word_for
@@ -34,6 +34,7 @@ FLOWS: dict[str, Flow] = {
     children.FLOW: children.FLOW_OBJECT,
     schedule.FLOW: schedule.FLOW_OBJECT,
     birth.FLOW: birth.FLOW_OBJECT,
+    consultation.FLOW: consultation.FLOW_OBJECT,
 }
 
 

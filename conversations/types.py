@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from conversations.consultations.model import Consultation
     from conversations.content.library import TipLibrary
 
 
@@ -159,6 +160,8 @@ class ContactSnapshot:
     tips_paused_until: datetime | None = None
     tip_weekday: int = 1
     tip_time: str = "10:00"
+    consultation: Consultation | None = None  # the one the parent is answering, if any
+    consultation_closed: bool = False  # closed early by staff (closes_at is in `consultation`)
 
 
 @dataclass(frozen=True, slots=True)

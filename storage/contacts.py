@@ -15,6 +15,7 @@ from conversations.slots import local_week, next_slot
 from conversations.types import Channel, ContactSnapshot, ContactStatus
 from conversations.types import Child as ChildView
 from conversations.types import ConversationState as StateView
+from storage import consultations
 from storage.models import (
     Child,
     Consent,
@@ -98,6 +99,11 @@ def snapshot(session: Session, contact: Contact, channel: Channel) -> ContactSna
         .order_by(TipDelivery.sent_at.desc(), TipDelivery.id.desc())
         .limit(1)
     ).first()
+    consultation, closed = None, False
+    if state is not None and state.flow == consultations.FLOW:
+        found = consultations.definition(session, str(state.data.get("c", "")))
+        if found is not None:
+            consultation, closed = found[0], found[1] == "closed"
     return ContactSnapshot(
         id=contact.id,
         channel=channel,
@@ -116,6 +122,8 @@ def snapshot(session: Session, contact: Contact, channel: Channel) -> ContactSna
         tips_paused_until=contact.paused_until,
         tip_weekday=contact.tip_weekday,
         tip_time=contact.tip_time,
+        consultation=consultation,
+        consultation_closed=closed,
     )
 
 
@@ -218,6 +226,8 @@ def _apply_one(
             contact.paused_until = until
         case fx.SetTipSchedule(weekday, at):
             contact.tip_weekday, contact.tip_time = weekday, at
+        case fx.RecordAnswer():
+            consultations.record_answer(session, contact.id, identity.channel, effect, now)
         case fx.Unexpected(text):
             session.add(
                 InboxItem(contact_id=contact.id, inbound_id=inbound_id, text=text, created_at=now)

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from conversations.types import MessageKind
+from storage.base import affected
 from storage.inbound import insert_ignoring_duplicates
 from storage.models import Contact, ContactIdentity, Outbox, RateBucket
 
@@ -47,6 +48,22 @@ def _due(now: datetime) -> object:
     )
 
 
+def expire_stale(session: Session, now: datetime) -> int:
+    """Messages past their expiry (a reminder held overnight past its close) are never sent."""
+    return affected(
+        session.execute(
+            update(Outbox)
+            .where(
+                Outbox.status == "queued",
+                Outbox.expires_at.is_not(None),
+                Outbox.expires_at <= now,
+            )
+            .values(status="expired", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
 def claim_due(
     session: Session,
     now: datetime,
@@ -60,6 +77,7 @@ def claim_due(
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers claim side by side; on SQLite the
     single writer (BEGIN IMMEDIATE) makes the same statements safe.
     """
+    expire_stale(session, now)
     earlier = aliased(Outbox)
     # A reply waits only for earlier replies; a tip held by quiet hours never blocks one.
     older_due_for_same_chat = exists().where(

@@ -15,9 +15,8 @@ from conversations.consultations.model import (
     QuestionType,
     Texts,
 )
-from conversations.sms import count_segments
 
-__all__ = ["Problem", "language_name", "sms_segments", "sms_text", "validate"]
+__all__ = ["Problem", "language_name", "validate"]
 
 TOP_KEYS = ("id", "title", "intro", "questions", "audience", "opens_at", "closes_at", "reminders")
 QUESTION_KEYS = ("id", "type", "text", "options", "optional", "min", "max", "labels", "next")
@@ -25,7 +24,6 @@ OPTION_KEYS = ("id", "text", "next")
 OPTION_COUNT = {"choice": (2, 10), "multi": (2, 10)}
 CALLBACK_BYTES = 64  # Telegram's limit on callback data `c:<consultation>:<question>:<option>`
 BUILT_IN_BUTTONS = {"yesno": ("yes", "no"), "scale": ("1", "2", "3", "4", "5")}
-YES_NO = {"en": ("Yes", "No"), "cy": ("Ie", "Na")}
 
 
 def validate(
@@ -36,29 +34,6 @@ def validate(
     consultation = checker.consultation(data)
     problems = sorted(checker.problems, key=lambda p: (p.line is None, p.line or 0))
     return (None if problems else consultation), problems
-
-
-def sms_text(question: Question, lang: str) -> str:
-    """A question as one SMS: its text, a blank line, then numbered option lines."""
-    if question.type == "yesno":
-        choices = list(YES_NO.get(lang, YES_NO["en"]))
-    elif question.type == "scale":
-        low, high = (_pick(question.labels.get(k, {}), lang) for k in ("low", "high"))
-        return f"{_pick(question.text, lang)}\n\n1 {low}\n5 {high}"
-    else:
-        choices = [_pick(option.text, lang) for option in question.options]
-    numbered = "\n".join(f"{n} {text}" for n, text in enumerate(choices, start=1))
-    return f"{_pick(question.text, lang)}\n\n{numbered}" if numbered else _pick(question.text, lang)
-
-
-def sms_segments(consultation: Consultation, lang: str) -> int:
-    """SMS parts to send the intro and every question once, for the launch cost estimate."""
-    texts = [_pick(consultation.intro, lang), *(sms_text(q, lang) for q in consultation.questions)]
-    return sum(count_segments(text).segments for text in texts)
-
-
-def _pick(texts: Texts, lang: str) -> str:
-    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
 
 
 class _Walker(Checker):

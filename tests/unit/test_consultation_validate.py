@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.consultation_yaml import load, load_text
 from conversations.consultations.model import Consultation
-from conversations.consultations.validate import Problem, sms_segments, validate
+from conversations.consultations.validate import Problem, validate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "consultations"
 HEAD = """\
@@ -502,7 +502,6 @@ def test_the_play_park_example_is_valid() -> None:
     assert consultation.next_after(uses, ["no"]) == consultation.question("why-not")
     how_often = consultation.question("how-often")
     assert consultation.next_after(how_often, ["weekly"]) == consultation.question("help")
-    assert (sms_segments(consultation, "en"), sms_segments(consultation, "cy")) == (11, 13)
 
 
 def test_the_invalid_example_reports_each_error_on_its_line() -> None:

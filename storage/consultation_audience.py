@@ -1,0 +1,159 @@
+"""Who a consultation reaches: set-based audience selection, counts and invites."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from conversations.consultations.model import Audience
+from storage.base import UTCDateTime, affected
+from storage.consultation_models import ConsultationInvite
+from storage.models import Child, Contact, ContactIdentity
+
+# Bands of the youngest child's age, as results and exports show them (never the dates).
+AGE_BANDS = ("pregnancy", "0-11m", "12-23m", "24-35m", "36-47m", "48-59m", "60m+", "none")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, clamped to the month's end (31 March - 1 = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def first_identities() -> Select[*tuple[Any, ...]]:
+    """Each contact's first reachable address: where invitations go."""
+    return (
+        select(
+            ContactIdentity.contact_id.label("contact_id"),
+            func.min(ContactIdentity.id).label("identity_id"),
+        )
+        .where(ContactIdentity.reachable.is_(True))
+        .group_by(ContactIdentity.contact_id)
+    )
+
+
+def _age_band(today: date) -> ColumnElement[str]:
+    youngest = (
+        select(func.max(Child.birth_date))
+        .where(Child.contact_id == Contact.id)
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+    expecting = exists().where(
+        Child.contact_id == Contact.id, Child.birth_date.is_(None), Child.due_date.is_not(None)
+    )
+    bands = [
+        (youngest > months_before(today, upper), label)
+        for upper, label in ((12, "0-11m"), (24, "12-23m"), (36, "24-35m"), (48, "36-47m"))
+    ]
+    return case(
+        (and_(youngest.is_(None), expecting), "pregnancy"),
+        (youngest.is_(None), "none"),
+        *bands,
+        (youngest > months_before(today, 60), "48-59m"),
+        else_="60m+",
+    )
+
+
+def audience_rows(audience: Audience, today: date) -> Select[*tuple[Any, ...]]:
+    """(contact id, community, language, channel, age band) of every active contact reached."""
+    firsts = first_identities().subquery()
+    query = (
+        select(
+            Contact.id,
+            Contact.community_id,
+            func.coalesce(Contact.language, "en"),
+            ContactIdentity.channel,
+            _age_band(today),
+        )
+        .join(firsts, firsts.c.contact_id == Contact.id)
+        .join(ContactIdentity, ContactIdentity.id == firsts.c.identity_id)
+        .where(Contact.status == "active")
+    )
+    if audience.community is not None:
+        query = query.where(Contact.community_id == audience.community)
+    if audience.language is not None:
+        query = query.where(func.coalesce(Contact.language, "en") == audience.language)
+    if audience.channel is not None:
+        query = query.where(ContactIdentity.channel == audience.channel)
+    if audience.child_age_months is not None:
+        low, high = audience.child_age_months
+        # Age in whole months within [low, high]: born after (high + 1) months ago and no
+        # later than low months ago. Expected babies have no age, so they are not included.
+        query = query.where(
+            exists().where(
+                Child.contact_id == Contact.id,
+                Child.birth_date > months_before(today, high + 1),
+                Child.birth_date <= months_before(today, low),
+            )
+        )
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """How many recipients share a language and channel (their messages cost the same)."""
+
+    language: str
+    channel: str
+    count: int
+
+
+def count_audience(session: Session, audience: Audience, today: date) -> list[Group]:
+    rows = audience_rows(audience, today).subquery()
+    columns = list(rows.c)
+    language, channel = columns[2], columns[3]
+    result = session.execute(
+        select(language, channel, func.count()).group_by(language, channel).order_by(language)
+    )
+    return [Group(lang, chan, count) for lang, chan, count in result]
+
+
+def invite(
+    session: Session,
+    consultation_id: str,
+    audience: Audience,
+    today: date,
+    now: datetime,
+    only_contact: int | None = None,
+) -> int:
+    """Invite everyone in the audience (one INSERT … SELECT); a repeat invites nobody twice.
+
+    With `only_contact`, just that contact if the audience includes them (a parent who has
+    finished joining while the consultation is open).
+    """
+    rows = audience_rows(audience, today)
+    if only_contact is not None:
+        rows = rows.where(Contact.id == only_contact)
+    rows = rows.add_columns(
+        literal(consultation_id), literal("pending"), literal(0), literal(now, UTCDateTime())
+    )
+    table = ConsultationInvite.__table__
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        module.insert(table)
+        .from_select(
+            [
+                "contact_id",
+                "community_id",
+                "language",
+                "channel",
+                "age_band",
+                "consultation_id",
+                "status",
+                "reminders_sent",
+                "invited_at",
+            ],
+            rows,
+        )
+        .on_conflict_do_nothing()
+    )
+    return affected(session.execute(statement))

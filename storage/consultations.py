@@ -1,0 +1,370 @@
+"""Consultations in the database: definitions, starting them, answers, reminders and closing.
+
+Everything that touches many residents is a handful of set-based statements: the messages
+are the same for everyone who shares a language and channel (and, for reminders, the
+question they are on), so each such group is one INSERT … SELECT into the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, String, and_, cast, exists, insert, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from conversations import effects as fx
+from conversations.consultations.model import Audience, Consultation
+from conversations.types import ConversationState, OutgoingMessage
+from storage.base import JSONType, UTCDateTime, affected
+from storage.consultation_audience import first_identities
+from storage.consultation_models import Consultation as ConsultationRow
+from storage.consultation_models import ConsultationAnswer, ConsultationInvite
+from storage.models import Contact, ContactIdentity, Outbox
+from storage.models import ConversationState as StateRow
+
+FLOW = "consultation"  # conversations.flows.consultation.FLOW; storage never imports flows
+UNFINISHED = ("asked", "started")
+WAITING = ("pending", "asked", "started")
+
+# (language, channel, question id or None) -> the message for that group
+Messages = Callable[[str, str, str | None], tuple[OutgoingMessage, ...]]
+
+
+def definition(session: Session, consultation_id: str) -> tuple[Consultation, str] | None:
+    """The consultation and its status, or None if there is no such consultation."""
+    row = session.get(ConsultationRow, consultation_id)
+    if row is None:
+        return None
+    return Consultation.from_json(row.definition), row.status
+
+
+def is_closed(row: ConsultationRow, now: datetime) -> bool:
+    return row.status == "closed" or (row.closes_at is not None and row.closes_at <= now)
+
+
+def audience_of(row: ConsultationRow) -> Audience:
+    return Consultation.from_json(row.definition).audience
+
+
+def open_consultations(session: Session) -> list[ConsultationRow]:
+    return list(session.scalars(select(ConsultationRow).where(ConsultationRow.status == "open")))
+
+
+def _busy_elsewhere(invite: type[ConsultationInvite]) -> object:
+    """The contact has another consultation asked but not finished (it resumes first)."""
+    other = aliased(ConsultationInvite)
+    return exists().where(
+        other.contact_id == invite.contact_id,
+        other.consultation_id != invite.consultation_id,
+        other.status.in_(UNFINISHED),
+    )
+
+
+def start_pending(
+    session: Session, row: ConsultationRow, first_question: str, messages: Messages, now: datetime
+) -> int:
+    """Ask every pending invitee who is free now: state, intro and first question, set-based."""
+    cid = row.id
+    free = (
+        select(ConsultationInvite.id)
+        .join(Contact, Contact.id == ConsultationInvite.contact_id)
+        .join(StateRow, StateRow.contact_id == ConsultationInvite.contact_id)
+        .where(
+            ConsultationInvite.consultation_id == cid,
+            ConsultationInvite.status == "pending",
+            Contact.status == "active",
+            StateRow.flow.is_(None),
+            ~_busy_elsewhere(ConsultationInvite),  # type: ignore[operator]
+        )
+    )
+    marked = affected(
+        session.execute(
+            update(ConsultationInvite)
+            .where(ConsultationInvite.id.in_(free))
+            .values(status="asking")
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not marked:
+        return 0
+    asking = and_(ConsultationInvite.consultation_id == cid, ConsultationInvite.status == "asking")
+    _move_states(session, asking, cid, first_question, now)
+    sent = _enqueue_groups(session, row, asking, None, messages, "intro", now)
+    session.execute(
+        update(ConsultationInvite)
+        .where(asking)
+        .values(status="asked", asked_at=now, position=first_question)
+        .execution_options(synchronize_session=False)
+    )
+    return sent
+
+
+def _move_states(
+    session: Session, invites: object, cid: str, question: str | None, now: datetime
+) -> None:
+    """Put these invitees' conversations at `question` of this consultation."""
+    contacts = select(ConsultationInvite.contact_id).where(invites)  # type: ignore[arg-type]
+    if question is None:  # per-invite positions: one statement per distinct position
+        positions = select(ConsultationInvite.position).where(invites).distinct()  # type: ignore[arg-type]
+        for (position,) in session.execute(positions).all():
+            at = select(ConsultationInvite.contact_id).where(
+                invites,  # type: ignore[arg-type]
+                ConsultationInvite.position == position,
+            )
+            _set_state(session, at, cid, position, now)
+        return
+    _set_state(session, contacts, cid, question, now)
+
+
+def _set_state(
+    session: Session,
+    contacts: Select[*tuple[Any, ...]],
+    cid: str,
+    question: str | None,
+    now: datetime,
+) -> None:
+    session.execute(
+        update(StateRow)
+        .where(StateRow.contact_id.in_(contacts))
+        .values(flow=FLOW, step=question, data={"c": cid}, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _enqueue_groups(
+    session: Session,
+    row: ConsultationRow,
+    invites: object,
+    by_position: bool | None,
+    messages: Messages,
+    purpose: str,
+    now: datetime,
+) -> int:
+    """One INSERT … SELECT per (language, channel[, position]) group of these invitees."""
+    columns = [ConsultationInvite.language, ConsultationInvite.channel]
+    if by_position:
+        columns.append(ConsultationInvite.position)  # type: ignore[arg-type]
+    groups = session.execute(select(*columns).where(invites).distinct()).all()  # type: ignore[arg-type]
+    firsts = first_identities().subquery()
+    written = 0
+    for group in groups:
+        language, channel = group[0], group[1]
+        position = group[2] if by_position else None
+        for n, message in enumerate(messages(language, channel, position)):
+            key = literal(f"c:{row.id}:{purpose}:{n}:") + cast(
+                ConsultationInvite.contact_id, String
+            )
+            source = (
+                select(
+                    ConsultationInvite.contact_id,
+                    ContactIdentity.id,
+                    ContactIdentity.channel,
+                    literal(message.kind.value),
+                    literal(1),
+                    literal(message.to_json(), JSONType),
+                    key,
+                    literal("queued"),
+                    literal(now, UTCDateTime()),
+                    literal(0),
+                    literal(now, UTCDateTime()),
+                    literal(row.closes_at, UTCDateTime()),
+                )
+                .join(firsts, firsts.c.contact_id == ConsultationInvite.contact_id)
+                .join(ContactIdentity, ContactIdentity.id == firsts.c.identity_id)
+                .where(
+                    invites,  # type: ignore[arg-type]
+                    ConsultationInvite.language == language,
+                    ConsultationInvite.channel == channel,
+                )
+            )
+            if by_position:
+                source = source.where(ConsultationInvite.position == position)
+            written += affected(
+                session.execute(
+                    insert(Outbox).from_select(
+                        [
+                            "contact_id",
+                            "identity_id",
+                            "channel",
+                            "kind",
+                            "priority",
+                            "message",
+                            "dedupe_key",
+                            "status",
+                            "not_before",
+                            "attempts",
+                            "created_at",
+                            "expires_at",
+                        ],
+                        source,
+                    )
+                )
+            )
+    return written
+
+
+def send_reminders(
+    session: Session,
+    row: ConsultationRow,
+    launched: datetime,
+    reminders: tuple[timedelta, ...],
+    messages: Messages,
+    now: datetime,
+) -> int:
+    """Remind those who have not finished, once per reminder that has come due."""
+    written = 0
+    for index, after in enumerate(reminders):
+        if launched + after > now:
+            break
+        due = (
+            select(ConsultationInvite.id)
+            .join(Contact, Contact.id == ConsultationInvite.contact_id)
+            .join(StateRow, StateRow.contact_id == ConsultationInvite.contact_id)
+            .where(
+                ConsultationInvite.consultation_id == row.id,
+                ConsultationInvite.status.in_(UNFINISHED),
+                ConsultationInvite.reminders_sent == index,
+                Contact.status == "active",
+                # Answering this consultation, or free: never in the middle of something else.
+                or_(StateRow.flow.is_(None), StateRow.flow == FLOW),
+            )
+        )
+        marked = affected(
+            session.execute(
+                update(ConsultationInvite)
+                .where(ConsultationInvite.id.in_(due))
+                # Negative while being reminded in this transaction: marks whom to message.
+                .values(reminders_sent=-(index + 1))
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if not marked:
+            continue
+        reminding = and_(
+            ConsultationInvite.consultation_id == row.id,
+            ConsultationInvite.reminders_sent == -(index + 1),
+        )
+        _move_states(session, reminding, row.id, None, now)
+        written += _enqueue_groups(
+            session, row, reminding, True, messages, f"reminder{index + 1}", now
+        )
+        session.execute(
+            update(ConsultationInvite)
+            .where(reminding)
+            .values(reminders_sent=index + 1)
+            .execution_options(synchronize_session=False)
+        )
+    return written
+
+
+def close_due(session: Session, now: datetime) -> list[str]:
+    """Close every open consultation whose closing time has come; expire unasked invites."""
+    ids = list(
+        session.scalars(
+            select(ConsultationRow.id).where(
+                ConsultationRow.status == "open",
+                ConsultationRow.closes_at.is_not(None),
+                ConsultationRow.closes_at <= now,
+            )
+        )
+    )
+    for cid in ids:
+        close(session, cid, now)
+    return ids
+
+
+def close(session: Session, consultation_id: str, now: datetime) -> None:
+    """Stop a consultation: no more invites, reminders or answers are taken."""
+    session.execute(
+        update(ConsultationRow)
+        .where(ConsultationRow.id == consultation_id)
+        .values(status="closed", closed_at=now, updated_at=now)
+    )
+    session.execute(
+        update(ConsultationInvite)
+        .where(
+            ConsultationInvite.consultation_id == consultation_id,
+            ConsultationInvite.status == "pending",
+        )
+        .values(status="expired")
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A consultation a contact should be asked (or resumed) next."""
+
+    consultation: Consultation
+    invite: ConsultationInvite
+
+
+def waiting_for(session: Session, contact_id: int, now: datetime) -> Waiting | None:
+    """The oldest consultation this contact has not finished, while it is still open."""
+    found = session.execute(
+        select(ConsultationInvite, ConsultationRow)
+        .join(ConsultationRow, ConsultationRow.id == ConsultationInvite.consultation_id)
+        .where(
+            ConsultationInvite.contact_id == contact_id,
+            ConsultationInvite.status.in_(WAITING),
+            ConsultationRow.status == "open",
+            or_(ConsultationRow.closes_at.is_(None), ConsultationRow.closes_at > now),
+        )
+        .order_by(
+            # An interrupted consultation comes before a new one.
+            ConsultationInvite.status == "pending",
+            ConsultationInvite.invited_at,
+            ConsultationInvite.id,
+        )
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    invite, row = found
+    return Waiting(Consultation.from_json(row.definition), invite)
+
+
+def mark_asked(invite: ConsultationInvite, question_id: str, now: datetime) -> None:
+    if invite.status == "pending":
+        invite.status, invite.asked_at = "asked", now
+    invite.position = question_id
+
+
+def state_of(consultation_id: str, question_id: str) -> ConversationState:
+    return ConversationState(FLOW, question_id, {"c": consultation_id})
+
+
+def record_answer(
+    session: Session, contact_id: int, channel: str, answer: fx.RecordAnswer, now: datetime
+) -> None:
+    """Store (or replace) one answer and move the invite on; the answer is never lost."""
+    cid, qid = answer.consultation_id, answer.question_id
+    stored = session.scalars(
+        select(ConsultationAnswer).where(
+            ConsultationAnswer.consultation_id == cid,
+            ConsultationAnswer.contact_id == contact_id,
+            ConsultationAnswer.question_id == qid,
+        )
+    ).one_or_none()
+    stored = stored or ConsultationAnswer(
+        consultation_id=cid, contact_id=contact_id, question_id=qid
+    )
+    stored.value, stored.skipped = answer.value, answer.value is None
+    stored.channel, stored.answered_at = channel, now
+    session.add(stored)
+    invite = session.scalars(
+        select(ConsultationInvite).where(
+            ConsultationInvite.consultation_id == cid, ConsultationInvite.contact_id == contact_id
+        )
+    ).one_or_none()
+    if invite is None:
+        return
+    invite.started_at = invite.started_at or now
+    invite.position = answer.next_question_id
+    if answer.next_question_id is None:
+        invite.status, invite.finished_at = "finished", now
+    else:
+        invite.status = "started"
