@@ -1,0 +1,1 @@
+"""Events: rhyme times, stay-and-play, clinics; authored as YAML, with RSVPs and reminders."""
