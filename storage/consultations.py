@@ -68,6 +68,7 @@ def start_pending(
 ) -> int:
     """Ask every pending invitee who is free now: state, intro and first question, set-based."""
     cid = row.id
+    _ensure_states(session, cid, now)
     free = (
         select(ConsultationInvite.id)
         .join(Contact, Contact.id == ConsultationInvite.contact_id)
@@ -100,6 +101,18 @@ def start_pending(
         .execution_options(synchronize_session=False)
     )
     return sent
+
+
+def _ensure_states(session: Session, cid: str, now: datetime) -> None:
+    """Give every pending invitee a conversation row (idle), so one UPDATE can move them all."""
+    missing = select(
+        ConsultationInvite.contact_id, literal(now, UTCDateTime()), literal({}, JSONType)
+    ).where(
+        ConsultationInvite.consultation_id == cid,
+        ConsultationInvite.status == "pending",
+        ~exists().where(StateRow.contact_id == ConsultationInvite.contact_id),
+    )
+    session.execute(insert(StateRow).from_select(["contact_id", "updated_at", "data"], missing))
 
 
 def _move_states(

@@ -1,0 +1,101 @@
+"""How long launching a consultation takes, set-based, against writing it row by row.
+
+    .venv/bin/python benchmarks/consultation_launch.py [--children 20000] [--database-url URL]
+
+Builds the same households as `clock_pass.py` (one community, ages pregnancy to five), then
+launches the play-park consultation to every household with a child aged 0-60 months: the
+invites (one INSERT … SELECT) and the intro and first question (one INSERT … SELECT per
+language and channel). The baseline, in the same run and rolled back, writes the same outbox
+rows the obvious way: select the audience, then add one ORM row per message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clock_pass import TUESDAY, populate
+
+from bot.consultation_yaml import load
+from bot.consultations import launch, messages_for
+from bot.container import build, prepare_database
+from bot.settings import Settings
+from conversations.consultations.model import Audience
+from storage import consultation_audience
+from storage.db import transaction
+from storage.models import Base, ContactIdentity, Outbox
+from storage.outbox import enqueue
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--children", type=int, default=20000, help="about this many children")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp())
+    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    settings = Settings(database_url=url, secret_key="bench-not-secret", _env_file=None)  # type: ignore[call-arg]
+    container = build(settings, clock=lambda: TUESDAY)
+    if url.startswith("postgresql"):
+        with container.database.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    prepare_database(container)
+    populate(container, int(args.children / 1.3))
+    consultation, _ = load(ROOT / "examples/consultations/play-park.yaml")
+    assert consultation is not None
+    consultation = replace(
+        consultation, audience=Audience(community="feltham", child_age_months=(0, 60))
+    )
+    config = container.engine.config
+
+    def row_by_row() -> int:
+        build_messages = messages_for(config, consultation, "intro")
+        session = container.sessions()
+        session.begin()
+        audience = consultation_audience.audience_rows(consultation.audience, TUESDAY.date())
+        count = 0
+        for contact_id, _community, language, channel, _band in session.execute(audience):
+            identity = session.scalars(
+                select(ContactIdentity).where(ContactIdentity.contact_id == contact_id).limit(1)
+            ).one()
+            for n, message in enumerate(build_messages(language, channel, None)):
+                key = f"c:{consultation.id}:intro:{n}:{contact_id}"
+                enqueue(session, contact_id, identity, message, TUESDAY, dedupe_key=key)
+                count += 1
+        session.flush()
+        session.rollback()
+        session.close()
+        return count
+
+    started = time.perf_counter()
+    baseline_rows = row_by_row()
+    baseline = time.perf_counter() - started
+
+    started = time.perf_counter()
+    planned = launch(container, consultation)
+    took = time.perf_counter() - started
+    with transaction(container.sessions) as session:
+        written = session.scalar(select(func.count()).where(Outbox.dedupe_key.like("c:%")))
+
+    print(f"database: {container.database.dialect.name}; recipients: {planned.recipients}")
+    print(f"baseline, row by row (rolled back): {baseline * 1000:.0f} ms for {baseline_rows} rows")
+    print(
+        f"launch, set-based (plan, invites, states, outbox): {took * 1000:.0f} ms for "
+        f"{written} messages ({baseline / took:.1f}x faster than the baseline)"
+    )
+    container.close()
+
+
+if __name__ == "__main__":
+    main()
