@@ -14,6 +14,7 @@ import argparse
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -84,6 +85,20 @@ def populate(container: Container, households: int) -> int:
     return len(children)
 
 
+def fresh_container(url: str | None, clock: Callable[[], datetime] | None = None) -> Container:
+    """A migrated, empty database: a new SQLite file, or `url` with every table dropped first."""
+    url = url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    settings = Settings(database_url=url, secret_key="bench-not-secret", _env_file=None)  # type: ignore[call-arg]
+    container = build(settings, clock=clock) if clock else build(settings)
+    if url.startswith("postgresql"):
+        with container.database.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    prepare_database(container)
+    return container
+
+
 def timed(action) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     action()
@@ -95,15 +110,7 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=20000, help="about this many children")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
-    container = build(Settings(database_url=url, secret_key="bench-not-secret", _env_file=None))  # type: ignore[call-arg]
-    if url.startswith("postgresql"):
-        with container.database.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    prepare_database(container)
+    container = fresh_container(args.database_url)
     children = populate(container, int(args.children / 1.3))
 
     def baseline() -> None:

@@ -13,24 +13,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clock_pass import TUESDAY, populate
+from clock_pass import TUESDAY, fresh_container, populate
 
 from bot.consultation_yaml import load
 from bot.consultations import launch, messages_for
-from bot.container import build, prepare_database
-from bot.settings import Settings
 from conversations.consultations.model import Audience
 from storage import consultation_audience
 from storage.db import transaction
-from storage.models import Base, ContactIdentity, Outbox
+from storage.models import ContactIdentity, Outbox
 from storage.outbox import enqueue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,16 +38,7 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=20000, help="about this many children")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
-    settings = Settings(database_url=url, secret_key="bench-not-secret", _env_file=None)  # type: ignore[call-arg]
-    container = build(settings, clock=lambda: TUESDAY)
-    if url.startswith("postgresql"):
-        with container.database.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    prepare_database(container)
+    container = fresh_container(args.database_url, clock=lambda: TUESDAY)
     populate(container, int(args.children / 1.3))
     consultation, _ = load(ROOT / "examples/consultations/play-park.yaml")
     assert consultation is not None
