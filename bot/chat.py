@@ -63,17 +63,33 @@ class TerminalChat:
         """What the bot has queued for this parent (a reply, or a tip or consultation)."""
         if self.contact_id is None:
             return []
+        answers: list[str] = []
+        last: OutgoingMessage | None = None
         with transaction(self.service.sessions) as session:
-            rows = outbox.queued_for_contact(session, self.contact_id)
-            messages: list[OutgoingMessage] = []
-            for row in rows:
-                if row.message.get("type") != "button_ack":
-                    messages.append(outbox.message_of(row))
+            for row in outbox.queued_for_contact(session, self.contact_id):
+                kind = outbox.payload_type(row.message)
+                if kind == outbox.DOCUMENT and self.channel is Channel.SMS:
+                    # As the SMS sender does: failed at once, never retried.
+                    row.status, row.updated_at = "failed", self.clock()
+                    row.error_code, row.error_detail = "unsupported", "SMS cannot carry files"
+                    continue
+                if kind == outbox.TEXT:
+                    last = outbox.message_of(row)
+                    answers.append(render_terminal(last, self.channel.value))
+                elif kind == outbox.DOCUMENT:
+                    answers.append(document_placeholder(outbox.document_of(row.message)))
                 row.status, row.delivery_status, row.sent_at = "sent", "delivered", self.clock()
                 row.provider_message_id = f"terminal-{row.id}"
-        if messages:
-            self.buttons = tuple(choice.id for choice in messages[-1].choices)
-        return [render_terminal(message, self.channel.value) for message in messages]
+        if last is not None:
+            self.buttons = tuple(choice.id for choice in last.choices)
+        return answers
+
+
+def document_placeholder(document: outbox.Document) -> str:
+    """A file as the terminal shows it: `[calendar file: rhyme-time.ics]`, then its caption."""
+    what = "calendar file" if document.filename.lower().endswith(".ics") else "file"
+    placeholder = f"[{what}: {document.filename}]"
+    return f"{placeholder}\n{document.caption}" if document.caption else placeholder
 
 
 def run(chat: TerminalChat, lines: Iterable[str], write: Callable[[str], None]) -> None:

@@ -16,6 +16,7 @@ from rich.console import Console
 from bot import chat as terminal_chat
 from bot.cli_consultation import consultation_app
 from bot.cli_content import content_app
+from bot.cli_event import event_app
 from bot.cli_outbox import outbox_app
 from bot.container import running
 from bot.settings import ConfigError, Settings
@@ -34,6 +35,7 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(content_app, name="content")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(consultation_app, name="consultation")
+app.add_typer(event_app, name="event")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)

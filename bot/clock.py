@@ -18,12 +18,17 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.consultation_clock import run_consultation_pass
 from bot.container import Container
+from bot.events import run_event_pass
 from bot.tips import run_tip_pass
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Container, datetime], int]
-JOBS: dict[str, Job] = {"tips": run_tip_pass, "consultations": run_consultation_pass}
+JOBS: dict[str, Job] = {
+    "tips": run_tip_pass,
+    "consultations": run_consultation_pass,
+    "events": run_event_pass,
+}
 
 
 def run_pass(container: Container, now: datetime) -> dict[str, int]:

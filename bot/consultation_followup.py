@@ -39,7 +39,7 @@ def ask_if_free(
     if waiting is None:
         return
     consultation, invite = waiting.consultation, waiting.invite
-    view = contacts.snapshot(session, contact, Channel(identity.channel))
+    view = contacts.snapshot(session, contact, Channel(identity.channel), now)
     ctx = Ctx(config, view, now)
     if invite.status == "pending":
         step = flow.begin(ctx, consultation)

@@ -27,9 +27,9 @@ from conversations.types import (
     OutgoingMessage,
 )
 from storage import consultation_audience as audience_sql
-from storage import consultations as store
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.db import transaction
+from storage.outbox_groups import Messages
 
 if TYPE_CHECKING:
     from bot.container import Container
@@ -171,7 +171,7 @@ def launch(
     return planned
 
 
-def messages_for(config: EngineConfig, consultation: Consultation, purpose: str) -> store.Messages:
+def messages_for(config: EngineConfig, consultation: Consultation, purpose: str) -> Messages:
     """What a group of invitees is sent: the intro and first question, or a reminder."""
 
     def build(language: str, channel: str, position: str | None) -> tuple[OutgoingMessage, ...]:

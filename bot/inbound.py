@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.consultation_followup import ask_if_free
+from bot.events import after_rsvp
 from conversations.engine import Engine
 from conversations.types import Channel, InboundMessage
 from storage import contacts, inbound, outbox
@@ -119,7 +120,7 @@ class InboundService:
                 continue
             channel = Channel(row.channel)
             now = self.clock()
-            view = contacts.snapshot(session, contact, channel)
+            view = contacts.snapshot(session, contact, channel, now)
             event = inbound.as_event(row, identity.address)
             if event.press is not None:
                 outbox.enqueue_button_ack(session, contact_id, identity, event.press, now)
@@ -127,6 +128,7 @@ class InboundService:
             contacts.apply(
                 session, contact, identity, result, now, inbound_id=row.id, timezone=self.timezone
             )
+            after_rsvp(self.engine.config, session, result, now)
             ask_if_free(self.engine.config, session, contact, identity, result, now, self.timezone)
             contact.last_inbound_at = row.received_at
             inbound.mark_processed(row, now)

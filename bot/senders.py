@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 import telegram
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram import error as tg_error
 from telegram.request import HTTPXRequest
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -22,6 +23,14 @@ from bot.twilio_http import BaseUrlHttpClient
 from conversations.render import render_sms, render_telegram
 from conversations.sms import count_segments
 from conversations.types import OutgoingMessage
+from storage.outbox import (
+    BUTTON_ACK,
+    DOCUMENT,
+    MAX_CAPTION_LENGTH,
+    TEXT,
+    document_of,
+    payload_type,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +40,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 TWILIO_OPTED_OUT = "21610"
 TWILIO_INVALID_NUMBERS = {"21211", "21214", "21407", "21408", "21612", "21614"}
 CHECK = "\u2713"
+UNSUPPORTED = "unsupported"  # error_code of a payload the channel cannot carry
 
 
 class Outcome(StrEnum):
@@ -86,8 +96,11 @@ class TelegramSender:
     async def send(self, address: str, payload: dict[str, Any]) -> SendResult:
         try:
             await self._start()
-            if payload.get("type") == "button_ack":
+            kind = payload_type(payload)
+            if kind == BUTTON_ACK:
                 return await self._acknowledge(address, payload)
+            if kind == DOCUMENT:
+                return await self._send_document(address, payload)
             return await self._send_message(address, OutgoingMessage.from_json(payload))
         except tg_error.RetryAfter as error:
             return SendResult(
@@ -119,6 +132,20 @@ class TelegramSender:
             )
         sent = await self.bot.send_message(
             chat_id=int(address), text=rendering.text, reply_markup=markup
+        )
+        return SendResult(Outcome.SENT, str(sent.message_id), delivery_status="sent")
+
+    async def _send_document(self, address: str, payload: dict[str, Any]) -> SendResult:
+        """A file (an event's .ics) with its caption, plain text like every message."""
+        try:
+            document = document_of(payload)
+        except ValueError as error:  # a broken row never gets better: do not retry it
+            return SendResult(Outcome.FAILED, error_code="malformed", error_detail=str(error)[:200])
+        caption = unicodedata.normalize("NFC", document.caption)[:MAX_CAPTION_LENGTH]
+        sent = await self.bot.send_document(
+            chat_id=int(address),
+            document=InputFile(document.content, filename=document.filename),
+            caption=caption or None,
         )
         return SendResult(Outcome.SENT, str(sent.message_id), delivery_status="sent")
 
@@ -175,6 +202,10 @@ class TwilioSender:
         self.status_callback = status_callback
 
     async def send(self, address: str, payload: dict[str, Any]) -> SendResult:
+        kind = payload_type(payload)
+        if kind != TEXT:  # never retried, and the number stays reachable
+            reason = "SMS cannot carry files" if kind == DOCUMENT else f"SMS cannot carry a {kind}"
+            return SendResult(Outcome.FAILED, error_code=UNSUPPORTED, error_detail=reason)
         body = render_sms(OutgoingMessage.from_json(payload))
         extra: dict[str, str] = dict(self.sender)
         if self.status_callback:

@@ -89,6 +89,21 @@ class RecordAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordRsvp:
+    """Yes, maybe, no, or waitlist (a yes when the event is full)."""
+
+    event_id: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendCalendar:
+    """Send the event as an .ics file (Telegram only; SMS cannot carry files)."""
+
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unexpected:
     """A message no flow expected: kept for the staff inbox."""
 
@@ -108,6 +123,8 @@ Effect = (
     | PauseTips
     | SetTipSchedule
     | RecordAnswer
+    | RecordRsvp
+    | SendCalendar
     | Unexpected
 )
 

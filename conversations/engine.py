@@ -14,7 +14,16 @@ from conversations.effects import (
     StepResult,
     Unexpected,
 )
-from conversations.flows import birth, children, consultation, language, onboarding, schedule, tips
+from conversations.flows import (
+    birth,
+    children,
+    consultation,
+    events,
+    language,
+    onboarding,
+    schedule,
+    tips,
+)
 from conversations.flows.base import N_, Answer, Ctx, Flow
 from conversations.i18n import translator
 from conversations.keywords import Keyword, match_keyword, word_for
@@ -35,6 +44,7 @@ FLOWS: dict[str, Flow] = {
     schedule.FLOW: schedule.FLOW_OBJECT,
     birth.FLOW: birth.FLOW_OBJECT,
     consultation.FLOW: consultation.FLOW_OBJECT,
+    events.FLOW: events.FLOW_OBJECT,
 }
 
 
@@ -80,6 +90,10 @@ class Engine:
         reaction = tips.reaction_from_choice(event.choice_id or "")
         if reaction is not None and contact.status is ContactStatus.ACTIVE:
             return tips.react(ctx, *reaction)
+        if event.choice_id is not None and contact.status is ContactStatus.ACTIVE:
+            pressed = events.pressed(ctx, event.choice_id)  # an RSVP or EVENTS list button
+            if pressed is not None:
+                return pressed
         if contact.status is ContactStatus.OPTED_OUT:
             return StepResult(state, (ctx.say(_unsubscribed(ctx)),))
         if state.flow is None or state.flow not in FLOWS:
@@ -156,6 +170,8 @@ class Engine:
             return tips.resume(ctx)
         if keyword is Keyword.TIPS:
             return schedule.begin(ctx)
+        if keyword is Keyword.EVENTS:
+            return events.list_events(ctx)
         return children.begin(ctx)
 
     def _start(self, ctx: Ctx) -> StepResult:
@@ -196,10 +212,11 @@ def _help(ctx: Ctx) -> str:
         blocks.append(
             translator(lang)._(
                 "I'm the {community} Early Learning Community helper. I send short tips for "
-                "your child's age and ask what you think about local services. Send "
-                "{children} to see or change your children, {tips} to choose when tips come, "
-                "{pause} to pause them, {language} to change language, {stop} to stop "
-                "messages, {start} to start again, {help} for this message.",
+                "your child's age, tell you about local events and ask what you think about "
+                "local services. Send {children} to see or change your children, {tips} to "
+                "choose when tips come, {pause} to pause them, {events} to see events near "
+                "you, {language} to change language, {stop} to stop messages, {start} to "
+                "start again, {help} for this message.",
                 community=ctx.community.name,
                 **words,
             )

@@ -16,6 +16,7 @@ class Keyword(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     TIPS = "tips"
+    EVENTS = "events"
 
 
 # Twilio's own opt-out words come first; the Welsh ones await a translator's sign-off.
@@ -34,6 +35,7 @@ WORDS: dict[Keyword, dict[str, tuple[str, ...]]] = {
     Keyword.PAUSE: {"en": ("pause",), "cy": ("saib", "oedi")},
     Keyword.RESUME: {"en": ("resume", "unpause"), "cy": ("parhau", "ailgychwyn")},
     Keyword.TIPS: {"en": ("tips", "tip"), "cy": ("awgrymiadau", "awgrym")},
+    Keyword.EVENTS: {"en": ("events", "event"), "cy": ("digwyddiadau", "digwyddiad")},
 }
 
 _LOOKUP: dict[str, Keyword] = {

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from conversations.consultations.model import Consultation
     from conversations.content.library import TipLibrary
+    from conversations.events.model import Event
 
 
 class Channel(StrEnum):
@@ -143,6 +144,15 @@ IDLE = ConversationState()
 
 
 @dataclass(frozen=True, slots=True)
+class EventView:
+    """An upcoming event in the contact's community, as this contact stands with it."""
+
+    event: Event
+    places_left: int | None  # None: no capacity limit
+    my_answer: str | None = None  # yes, maybe, no or waitlist; None if not answered
+
+
+@dataclass(frozen=True, slots=True)
 class ContactSnapshot:
     """Everything the engine may know about a contact when a message arrives."""
 
@@ -162,6 +172,7 @@ class ContactSnapshot:
     tip_time: str = "10:00"
     consultation: Consultation | None = None  # the one the parent is answering, if any
     consultation_closed: bool = False  # closed early by staff (closes_at is in `consultation`)
+    events: tuple[EventView, ...] = ()  # upcoming, not cancelled, in the contact's community
 
 
 @dataclass(frozen=True, slots=True)

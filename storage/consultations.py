@@ -7,30 +7,26 @@ question they are on), so each such group is one INSERT … SELECT into the outb
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, insert, literal, or_, select, update
+from sqlalchemy import Select, String, and_, exists, insert, literal, null, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from conversations import effects as fx
 from conversations.consultations.model import Audience, Consultation
-from conversations.types import ConversationState, OutgoingMessage
+from conversations.types import ConversationState
 from storage.base import JSONType, UTCDateTime, affected
-from storage.consultation_audience import first_identities
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
-from storage.models import Contact, ContactIdentity, Outbox
+from storage.models import Contact
 from storage.models import ConversationState as StateRow
+from storage.outbox_groups import Messages, enqueue_groups
 
 FLOW = "consultation"  # conversations.flows.consultation.FLOW; storage never imports flows
 UNFINISHED = ("asked", "started")
 WAITING = ("pending", "asked", "started")
-
-# (language, channel, question id or None) -> the message for that group
-Messages = Callable[[str, str, str | None], tuple[OutgoingMessage, ...]]
 
 
 def definition(session: Session, consultation_id: str) -> tuple[Consultation, str] | None:
@@ -150,73 +146,23 @@ def _set_state(
 def _enqueue_groups(
     session: Session,
     row: ConsultationRow,
-    invites: object,
+    invites: Any,
     by_position: bool | None,
     messages: Messages,
     purpose: str,
     now: datetime,
 ) -> int:
-    """One INSERT … SELECT per (language, channel[, position]) group of these invitees."""
-    columns = [ConsultationInvite.language, ConsultationInvite.channel]
-    if by_position:
-        columns.append(ConsultationInvite.position)  # type: ignore[arg-type]
-    groups = session.execute(select(*columns).where(invites).distinct()).all()  # type: ignore[arg-type]
-    firsts = first_identities().subquery()
-    written = 0
-    for group in groups:
-        language, channel = group[0], group[1]
-        position = group[2] if by_position else None
-        for n, message in enumerate(messages(language, channel, position)):
-            key = literal(f"c:{row.id}:{purpose}:{n}:") + cast(
-                ConsultationInvite.contact_id, String
-            )
-            source = (
-                select(
-                    ConsultationInvite.contact_id,
-                    ContactIdentity.id,
-                    ContactIdentity.channel,
-                    literal(message.kind.value),
-                    literal(1),
-                    literal(message.to_json(), JSONType),
-                    key,
-                    literal("queued"),
-                    literal(now, UTCDateTime()),
-                    literal(0),
-                    literal(now, UTCDateTime()),
-                    literal(row.closes_at, UTCDateTime()),
-                )
-                .join(firsts, firsts.c.contact_id == ConsultationInvite.contact_id)
-                .join(ContactIdentity, ContactIdentity.id == firsts.c.identity_id)
-                .where(
-                    invites,  # type: ignore[arg-type]
-                    ConsultationInvite.language == language,
-                    ConsultationInvite.channel == channel,
-                )
-            )
-            if by_position:
-                source = source.where(ConsultationInvite.position == position)
-            written += affected(
-                session.execute(
-                    insert(Outbox).from_select(
-                        [
-                            "contact_id",
-                            "identity_id",
-                            "channel",
-                            "kind",
-                            "priority",
-                            "message",
-                            "dedupe_key",
-                            "status",
-                            "not_before",
-                            "attempts",
-                            "created_at",
-                            "expires_at",
-                        ],
-                        source,
-                    )
-                )
-            )
-    return written
+    """These invitees' messages, one INSERT … SELECT per language, channel (and position)."""
+    position = ConsultationInvite.position if by_position else null().cast(String)
+    recipients = select(
+        ConsultationInvite.contact_id,
+        ConsultationInvite.language,
+        ConsultationInvite.channel,
+        position,
+    ).where(invites)
+    return enqueue_groups(
+        session, recipients, messages, f"c:{row.id}:{purpose}", now, expires_at=row.closes_at
+    )
 
 
 def send_reminders(

@@ -15,7 +15,7 @@ from conversations.slots import local_week, next_slot
 from conversations.types import Channel, ContactSnapshot, ContactStatus
 from conversations.types import Child as ChildView
 from conversations.types import ConversationState as StateView
-from storage import consultations
+from storage import consultations, events
 from storage.models import (
     Child,
     Consent,
@@ -88,7 +88,10 @@ def lock(session: Session, contact_id: int) -> Contact:
     return session.scalars(select(Contact).where(Contact.id == contact_id).with_for_update()).one()
 
 
-def snapshot(session: Session, contact: Contact, channel: Channel) -> ContactSnapshot:
+def snapshot(
+    session: Session, contact: Contact, channel: Channel, now: datetime | None = None
+) -> ContactSnapshot:
+    """What the engine may know about this contact (upcoming events only when `now` is given)."""
     children = session.scalars(
         select(Child).where(Child.contact_id == contact.id).order_by(Child.id)
     )
@@ -124,6 +127,11 @@ def snapshot(session: Session, contact: Contact, channel: Channel) -> ContactSna
         tip_time=contact.tip_time,
         consultation=consultation,
         consultation_closed=closed,
+        events=(
+            events.upcoming(session, contact.id, contact.community_id, now)
+            if now is not None and contact.status == ContactStatus.ACTIVE.value
+            else ()
+        ),
     )
 
 
@@ -228,6 +236,10 @@ def _apply_one(
             contact.tip_weekday, contact.tip_time = weekday, at
         case fx.RecordAnswer():
             consultations.record_answer(session, contact.id, identity.channel, effect, now)
+        case fx.RecordRsvp(event_id, answer):
+            events.record_rsvp(session, contact, identity, event_id, answer, now)
+        case fx.SendCalendar(event_id):
+            events.send_calendar(session, contact, identity, event_id, now)
         case fx.Unexpected(text):
             session.add(
                 InboxItem(contact_id=contact.id, inbound_id=inbound_id, text=text, created_at=now)

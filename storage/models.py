@@ -268,5 +268,14 @@ from storage.consultation_models import (  # noqa: E402
     ConsultationAnswer,
     ConsultationInvite,
 )
+from storage.event_models import Event, EventRsvp  # noqa: E402
 
-__all__ = ["Base", "Consultation", "ConsultationAnswer", "ConsultationInvite", "UTCDateTime"]
+__all__ = [
+    "Base",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationInvite",
+    "Event",
+    "EventRsvp",
+    "UTCDateTime",
+]

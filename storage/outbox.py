@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from conversations.types import ButtonPress, MessageKind, OutgoingMessage
 from storage.models import ContactIdentity, Outbox
+
+# What a row's `message` holds: an OutgoingMessage (no "type"), or one of these special payloads.
+TEXT = "text"
+BUTTON_ACK = "button_ack"
+DOCUMENT = "document"
+MAX_DOCUMENT_BYTES = 64 * 1024  # rows stay small: an .ics file is a few KiB
+MAX_CAPTION_LENGTH = 1024  # Telegram's limit for a document's caption
+MAX_FILENAME_LENGTH = 64
 
 
 def enqueue(
@@ -82,7 +94,7 @@ def enqueue_button_ack(
         kind=MessageKind.REPLY.value,
         priority=0,
         message={
-            "type": "button_ack",
+            "type": BUTTON_ACK,
             "query_id": press.query_id,
             "message_id": press.message_id,
             "text": press.message_text,
@@ -97,6 +109,97 @@ def enqueue_button_ack(
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file to send as it is (Telegram only: SMS cannot carry files)."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+    locales: tuple[str, ...] = ()
+
+
+def enqueue_document(
+    session: Session,
+    contact_id: int | None,
+    identity: ContactIdentity,
+    filename: str,
+    content: bytes,
+    caption: str,
+    now: datetime,
+    dedupe_key: str | None = None,
+    locales: Sequence[str] = (),
+) -> Outbox:
+    """Queue a file (an event's .ics) as a reply; ValueError if it is empty or over 64 KiB.
+
+    The row is queued whatever the channel; the SMS sender fails it permanently.
+    """
+    document = Document(filename, content, caption, tuple(locales))
+    _check_document(document)
+    row = Outbox(
+        contact_id=contact_id,
+        identity_id=identity.id,
+        channel=identity.channel,
+        kind=MessageKind.REPLY.value,
+        priority=0,
+        message=document_payload(document),
+        dedupe_key=dedupe_key,
+        status="queued",
+        not_before=now,
+        attempts=0,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def _check_document(document: Document) -> None:
+    name = document.filename
+    if not name or len(name) > MAX_FILENAME_LENGTH or any(c in name for c in "/\\\0\r\n"):
+        raise ValueError(f"unusable file name {name!r}")
+    if not document.content:
+        raise ValueError("a document cannot be empty")
+    if len(document.content) > MAX_DOCUMENT_BYTES:
+        size = len(document.content)
+        raise ValueError(f"document {name!r} is {size} bytes, over {MAX_DOCUMENT_BYTES}")
+    if len(document.caption) > MAX_CAPTION_LENGTH:
+        raise ValueError(f"caption over {MAX_CAPTION_LENGTH} characters")
+
+
+def document_payload(document: Document) -> dict[str, Any]:
+    """The `message` JSON of a document row."""
+    payload: dict[str, Any] = {
+        "type": DOCUMENT,
+        "filename": document.filename,
+        "content_b64": base64.b64encode(document.content).decode("ascii"),
+        "caption": document.caption,
+    }
+    if document.locales:
+        payload["locales"] = list(document.locales)
+    return payload
+
+
+def document_of(payload: Mapping[str, Any]) -> Document:
+    """The Document in a row's `message`; ValueError if it is not a well-formed document."""
+    if payload.get("type") != DOCUMENT:
+        raise ValueError(f"not a document payload: type {payload.get('type')!r}")
+    try:
+        content = base64.b64decode(str(payload["content_b64"]), validate=True)
+        return Document(
+            filename=str(payload["filename"]),
+            content=content,
+            caption=str(payload.get("caption") or ""),
+            locales=tuple(str(lang) for lang in payload.get("locales", ())),
+        )
+    except (KeyError, binascii.Error) as error:
+        raise ValueError(f"malformed document payload: {error}") from None
+
+
+def payload_type(payload: Mapping[str, Any]) -> str:
+    """The payload's type: "text" for an OutgoingMessage, else "button_ack" or "document"."""
+    return str(payload.get("type") or TEXT)
+
+
 def queued_for_contact(session: Session, contact_id: int) -> list[Outbox]:
     """Messages for one contact not yet sent, oldest first (the terminal chat reads these)."""
     return list(
@@ -109,4 +212,8 @@ def queued_for_contact(session: Session, contact_id: int) -> list[Outbox]:
 
 
 def message_of(row: Outbox) -> OutgoingMessage:
+    """The OutgoingMessage a text row holds; ValueError for a special payload (a document…)."""
+    kind = payload_type(row.message)
+    if kind != TEXT:
+        raise ValueError(f"outbox row {row.id} holds a {kind}, not a text message")
     return OutgoingMessage.from_json(row.message)

@@ -5,6 +5,8 @@
         ...
         assert fake.wait_for(lambda calls: len(calls) >= 2)
         assert fake.sent_messages("42")[0].params["text"] == "Hello"
+        upload = fake.sent_documents("42")[0].params["document"]  # an UploadedFile
+        assert upload.filename == "event.ics" and upload.data.startswith(b"BEGIN:VCALENDAR")
 
 It serves `GET|POST /bot{token}/{method}` with parameters in the query string, a form
 (what PTB sends), a multipart form (PTB, when uploading) or a JSON body, and answers in the
@@ -385,6 +387,22 @@ class FakeTelegram:
             and (chat_id is None or call.params.get("chat_id") == str(chat_id))
         ]
 
+    def sent_documents(
+        self, chat_id: str | int | None = None, *, include_failed: bool = False
+    ) -> list[Call]:
+        """Successful sendDocument calls (failed ones too with include_failed), maybe to one chat.
+
+        An upload is `call.params["document"]`, an `UploadedFile` (filename, content_type,
+        data); `call.result["document"]` is what the API answered (file_id, file_name, ...).
+        """
+        return [
+            call
+            for call in self.calls
+            if call.method == "sendDocument"
+            and (include_failed or call.ok)
+            and (chat_id is None or call.params.get("chat_id") == str(chat_id))
+        ]
+
     def count(self, method: str) -> int:
         """How many calls of `method` were made, failed ones included."""
         name = self._canonical.get(method.lower(), method)
@@ -718,6 +736,8 @@ class FakeTelegram:
         caption = params.get("caption")
         if isinstance(caption, str) and len(caption) > MAX_CAPTION_LENGTH:
             return _error(400, "Bad Request: message caption is too long")
+        if isinstance(document, UploadedFile) and not document.data:
+            return _error(400, "Bad Request: file must be non-empty")
         serial = next(self._message_ids)
         if isinstance(document, UploadedFile):
             info: dict[str, Any] = {

@@ -62,9 +62,7 @@ def test_validate_accepts_the_example(database_url: str, tmp_path: Path) -> None
     assert "OK, 8 questions in en, cy" in result.output
 
 
-def test_dry_run_then_launch_then_results_list_and_close(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_dry_run_then_launch_then_results_list_and_close(database_url: str, tmp_path: Path) -> None:
     script = "bettws\n2\n1\n2\n3/1/2025\nskip\n2\n1\n"
     _join(database_url, tmp_path, "+447700900601", script)
 

@@ -1,0 +1,194 @@
+"""Event use-cases: create or change (and announce), cancel, remind, and fill freed places.
+
+The CLI and the dashboard call the same functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.consultations import snapshot_for
+from bot.settings import ConfigError
+from conversations import effects as fx
+from conversations.events.model import Event
+from conversations.flows import events as flow
+from conversations.flows.base import Ctx
+from conversations.types import Channel, EngineConfig, OutgoingMessage
+from storage import contacts
+from storage import events as store
+from storage.db import transaction
+from storage.event_models import Event as EventRow
+from storage.event_models import EventRsvp
+from storage.models import Contact, ContactIdentity
+from storage.outbox_groups import Messages
+
+if TYPE_CHECKING:
+    from bot.container import Container
+
+QUIET_MARGIN = timedelta(minutes=30)  # a reminder pulled out of quiet hours goes this early
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    event_id: str
+    created: bool
+    messages: int
+
+
+def _messages(config: EngineConfig, event: Event, kind: str) -> Messages:
+    """The message a group (language, channel) gets: announcement, change, reminder…"""
+    build = {
+        "announce": flow.announcement,
+        "changed": flow.changed,
+        "cancelled": flow.cancelled,
+        "reminder": flow.reminder,
+    }[kind]
+
+    def messages(language: str, channel: str, _key: str | None) -> tuple[OutgoingMessage, ...]:
+        return (build(snapshot_for(config, language, channel, event.community), event),)
+
+    return messages
+
+
+def create(container: Container, event: Event, actor: str | None = None) -> Outcome:
+    """Create and announce an event, or apply a change and tell those who said yes or maybe."""
+    now = container.clock()
+    if event.community not in container.engine.config.communities:
+        raise ConfigError(f"unknown community {event.community!r}")
+    if event.ends_at <= now:
+        raise ConfigError(f"{event.id} has already ended: nothing to announce")
+    config, timezone = container.engine.config, container.settings.timezone
+    with transaction(container.sessions) as session:
+        existing = session.get(EventRow, event.id)
+        if existing is not None and existing.status == "cancelled":
+            raise ConfigError(f"{event.id!r} was cancelled; give a new event a new id")
+        saved = store.save(session, event, now, actor)
+        today = now.astimezone(ZoneInfo(timezone)).date()
+        if saved.is_new:
+            sent = store.announce(
+                session, saved.row, today, _messages(config, event, "announce"), now
+            )
+        else:
+            sent = 0
+            if saved.moved:
+                changed = _messages(config, event, "changed")
+                sent = store.tell(
+                    session, saved.row, ("yes", "maybe"), changed, "changed", now, ask=True
+                )
+            sent += fill_places(config, session, saved.row, now)
+    return Outcome(event.id, saved.is_new, sent)
+
+
+def cancel(container: Container, event_id: str) -> int:
+    """Cancel an event and tell, in their language, everyone who said yes or maybe."""
+    now = container.clock()
+    with transaction(container.sessions) as session:
+        row = session.get(EventRow, event_id, with_for_update=True)
+        if row is None:
+            raise ConfigError(f"no event with id {event_id!r}")
+        if row.status == "cancelled":
+            return 0
+        row.status, row.updated_at = "cancelled", now
+        event = Event.from_json(row.definition)
+        cancelled = _messages(container.engine.config, event, "cancelled")
+        return store.tell(session, row, ("yes", "maybe", "waitlist"), cancelled, "cancelled", now)
+
+
+def fill_places(config: EngineConfig, session: Session, row: EventRow, now: datetime) -> int:
+    """Give freed places to the longest-waiting residents, and tell each of them."""
+    told = 0
+    while (waiting := store.next_waiting(session, row)) is not None:
+        waiting.answer, waiting.answered_at = "yes", now
+        contact = session.get_one(Contact, waiting.contact_id)
+        identity = session.scalars(
+            select(ContactIdentity)
+            .where(ContactIdentity.contact_id == contact.id, ContactIdentity.reachable.is_(True))
+            .order_by(ContactIdentity.id)
+        ).first()
+        session.flush()
+        if identity is None:
+            continue
+        view = contacts.snapshot(session, contact, Channel(identity.channel))
+        event = Event.from_json(row.definition)
+        message = flow.place_freed(Ctx(config, view, now), event)
+        effects: list[fx.Effect] = [fx.Reply(message)]
+        if identity.channel == Channel.TELEGRAM.value:
+            effects.append(fx.SendCalendar(row.id))
+        # An SMS "NO" in reply to this should give the place back: await it if the parent is free.
+        state = flow.state_for(event) if view.state.flow is None else view.state
+        result = fx.StepResult(state, tuple(effects))
+        contacts.apply(session, contact, identity, result, now)
+        told += 1
+    return told
+
+
+def after_rsvp(
+    config: EngineConfig, session: Session, result: fx.StepResult, now: datetime
+) -> None:
+    """A parent who gave up a place frees it for the next on the waiting list."""
+    for effect in result.effects:
+        if isinstance(effect, fx.RecordRsvp) and effect.answer != "yes":
+            row = session.get(EventRow, effect.event_id)
+            if row is not None and row.status == "announced":
+                fill_places(config, session, row, now)
+
+
+def reminder_time(
+    starts: datetime, before: timedelta, quiet: tuple[time, time], tz: str
+) -> datetime:
+    """When a reminder goes: `before` the start, or just before quiet hours if it falls in them."""
+    zone = ZoneInfo(tz)
+    due = (starts - before).astimezone(zone)
+    quiet_start, quiet_end = quiet
+    clock = due.time()
+    inside = (
+        quiet_start <= clock or clock < quiet_end
+        if quiet_start > quiet_end
+        else quiet_start <= clock < quiet_end
+    )
+    if not inside:
+        return due
+    day = due.date() if clock >= quiet_start else due.date() - timedelta(days=1)
+    return datetime.combine(day, quiet_start, zone) - QUIET_MARGIN
+
+
+def run_event_pass(container: Container, now: datetime) -> int:
+    """Send each reminder that has come due, once, to residents who said yes."""
+    settings = container.settings
+    written = 0
+    with transaction(container.sessions) as session:
+        rows = session.scalars(
+            select(EventRow).where(EventRow.status == "announced", EventRow.starts_at > now)
+        ).all()
+        for row in rows:
+            event = Event.from_json(row.definition)
+            times = sorted(
+                reminder_time(row.starts_at, before, settings.quiet_window, settings.timezone)
+                for before in event.reminders
+            )
+            due = [t for t in times if t <= now]
+            if not due:
+                continue
+            latest = due[-1]  # an earlier reminder missed by then is not sent as well
+            index = times.index(latest)
+            reminders = _messages(container.engine.config, event, "reminder")
+            written += store.tell(
+                session,
+                row,
+                ("yes",),
+                reminders,
+                f"r{index}",
+                now,
+                answered_before=latest,
+                ask=True,
+            )
+    return written
+
+
+__all__ = ["EventRsvp", "Outcome", "after_rsvp", "cancel", "create", "run_event_pass"]

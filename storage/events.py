@@ -1,0 +1,300 @@
+"""Events in the database: saving, announcing, RSVPs with capacity, reminders and attendance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import String, and_, func, literal, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from conversations.events.ics import calendar_file, file_name
+from conversations.events.model import Event
+from conversations.types import EventView
+from storage.base import UTCDateTime, affected
+from storage.consultation_audience import audience_rows
+from storage.event_models import Event as EventRow
+from storage.event_models import EventRsvp
+from storage.models import Contact, ContactIdentity
+from storage.models import ConversationState as StateRow
+from storage.outbox import enqueue_document
+from storage.outbox_groups import Messages, enqueue_groups
+
+FLOW = "event"  # conversations.flows.events.FLOW; storage never imports flows
+BOOKED = "yes"
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What saving a definition changed, so the right people can be told."""
+
+    row: EventRow
+    is_new: bool
+    moved: bool  # time or venue changed: everyone who said yes or maybe is told
+
+
+def save(session: Session, event: Event, now: datetime, actor: str | None) -> Saved:
+    """Create the event, or update it (a new version when its time or venue changes)."""
+    row = session.get(EventRow, event.id, with_for_update=True)
+    is_new = row is None
+    moved = False
+    if row is None:
+        row = EventRow(id=event.id, status="announced", version=1, created_at=now, created_by=actor)
+    else:
+        before = Event.from_json(row.definition)
+        moved = (before.starts_at, before.ends_at, dict(before.venue)) != (
+            event.starts_at,
+            event.ends_at,
+            dict(event.venue),
+        )
+        row.version += 1 if moved else 0
+    row.definition, row.community_id = event.to_json(), event.community
+    row.starts_at, row.ends_at, row.capacity = event.starts_at, event.ends_at, event.capacity
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    return Saved(row, is_new, moved)
+
+
+def announce(
+    session: Session, row: EventRow, today: date, messages: Messages, now: datetime
+) -> int:
+    """Tell the audience: one INSERT … SELECT of RSVP rows, then one per language and channel."""
+    event = Event.from_json(row.definition)
+    people = audience_rows(event.audience, today).subquery()
+    contact_id, _community, language, channel = list(people.c)[:4]
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(EventRsvp.__table__)
+        .from_select(
+            ["event_id", "contact_id", "language", "channel", "invited_at"],
+            # SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
+            select(
+                literal(row.id), contact_id, language, channel, literal(now, UTCDateTime())
+            ).where(contact_id.is_not(None)),
+        )
+        .on_conflict_do_nothing()
+    )
+    told = and_(EventRsvp.event_id == row.id, EventRsvp.invited_at == now)
+    # Idle parents' next SMS reply ("1", "Ie") answers the announcement.
+    _await_reply(session, row.id, select(EventRsvp.contact_id).where(told), now)
+    row.announced_at = row.announced_at or now
+    recipients = select(EventRsvp.contact_id, EventRsvp.language, EventRsvp.channel, _none()).where(
+        told
+    )
+    return enqueue_groups(
+        session, recipients, messages, f"e:{row.id}:announce", now, expires_at=row.starts_at
+    )
+
+
+def _await_reply(session: Session, event_id: str, contacts: Any, now: datetime) -> None:
+    """Put these parents, if they are not in another conversation, at the RSVP question."""
+    session.execute(
+        update(StateRow)
+        .where(StateRow.flow.is_(None), StateRow.contact_id.in_(contacts))
+        .values(flow=FLOW, step="rsvp", data={"e": event_id}, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _none() -> Any:
+    return null().cast(String)
+
+
+def tell(
+    session: Session,
+    row: EventRow,
+    answers: tuple[str, ...],
+    messages: Messages,
+    purpose: str,
+    now: datetime,
+    answered_before: datetime | None = None,
+    ask: bool = False,
+) -> int:
+    """Send one message to everyone whose answer is in `answers` (e.g. a change, a reminder).
+
+    With `ask`, idle parents' next SMS reply ("NO", "3") answers it, as after an announcement.
+    """
+    people = (
+        select(EventRsvp.contact_id, EventRsvp.language, EventRsvp.channel, _none())
+        .join(Contact, Contact.id == EventRsvp.contact_id)
+        .where(
+            EventRsvp.event_id == row.id,
+            EventRsvp.answer.in_(answers),
+            Contact.status == "active",
+        )
+    )
+    if answered_before is not None:
+        people = people.where(EventRsvp.answered_at <= answered_before)
+    if ask:
+        _await_reply(session, row.id, select(people.subquery().c[0]), now)
+    key = f"e:{row.id}:v{row.version}:{purpose}"
+    return enqueue_groups(session, people, messages, key, now, expires_at=row.starts_at)
+
+
+def upcoming(
+    session: Session, contact_id: int, community: str, now: datetime
+) -> tuple[EventView, ...]:
+    """The events a parent can still answer, with places left and their own answer."""
+    booked = (
+        select(func.count())
+        .where(EventRsvp.event_id == EventRow.id, EventRsvp.answer == BOOKED)
+        .correlate(EventRow)
+        .scalar_subquery()
+    )
+    mine = (
+        select(EventRsvp.answer)
+        .where(EventRsvp.event_id == EventRow.id, EventRsvp.contact_id == contact_id)
+        .correlate(EventRow)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(EventRow, booked, mine)
+        .where(
+            EventRow.community_id == community,
+            EventRow.status == "announced",
+            EventRow.starts_at > now,
+        )
+        .order_by(EventRow.starts_at)
+        .limit(10)
+    ).all()
+    return tuple(
+        EventView(
+            Event.from_json(row.definition),
+            None if row.capacity is None else max(row.capacity - count, 0),
+            answer,
+        )
+        for row, count, answer in rows
+    )
+
+
+def record_rsvp(
+    session: Session,
+    contact: Contact,
+    identity: ContactIdentity,
+    event_id: str,
+    answer: str,
+    now: datetime,
+) -> bool:
+    """Store an answer; a yes to a full event waits on the list. True if a place was freed."""
+    row = session.get(EventRow, event_id, with_for_update=True)
+    if row is None:
+        return False
+    rsvp = session.scalars(
+        select(EventRsvp).where(EventRsvp.event_id == event_id, EventRsvp.contact_id == contact.id)
+    ).one_or_none()
+    if rsvp is None:
+        rsvp = EventRsvp(
+            event_id=event_id,
+            contact_id=contact.id,
+            language=contact.language or "en",
+            channel=identity.channel,
+        )
+        session.add(rsvp)
+    before = rsvp.answer
+    # The capacity holds even when two parents take the last place at once (row lock above).
+    full = row.capacity is not None and booked_count(session, event_id) >= row.capacity
+    if answer == BOOKED and before != BOOKED and full:
+        answer = "waitlist"
+    rsvp.answer, rsvp.answered_at = answer, now
+    session.flush()
+    return before == BOOKED and answer != BOOKED
+
+
+def booked_count(session: Session, event_id: str) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(EventRsvp.event_id == event_id, EventRsvp.answer == BOOKED)
+        )
+        or 0
+    )
+
+
+def next_waiting(session: Session, row: EventRow) -> EventRsvp | None:
+    """The longest-waiting resident, if the event has a free place for them."""
+    if row.capacity is not None and booked_count(session, row.id) >= row.capacity:
+        return None
+    return session.scalars(
+        select(EventRsvp)
+        .join(Contact, Contact.id == EventRsvp.contact_id)
+        .where(
+            EventRsvp.event_id == row.id,
+            EventRsvp.answer == "waitlist",
+            Contact.status == "active",
+        )
+        .order_by(EventRsvp.answered_at, EventRsvp.id)
+        .limit(1)
+    ).first()
+
+
+def send_calendar(
+    session: Session, contact: Contact, identity: ContactIdentity, event_id: str, now: datetime
+) -> None:
+    """The event as an .ics file, in the parent's language (Telegram only)."""
+    row = session.get(EventRow, event_id)
+    if row is None or identity.channel != "telegram":
+        return
+    event = Event.from_json(row.definition)
+    lang = contact.language or "en"
+    content = calendar_file(event, lang, now, sequence=row.version - 1)
+    enqueue_document(
+        session,
+        contact.id,
+        identity,
+        file_name(event),
+        content,
+        event.title.get(lang) or event.title.get("en", ""),
+        now,
+    )
+
+
+def mark_attendance(session: Session, event_id: str, codes: list[str], attended: bool) -> int:
+    """Mark residents (by their pseudonymous codes) as having come, or not."""
+    ids = select(Contact.id).where(Contact.code.in_(codes))
+    return affected(
+        session.execute(
+            update(EventRsvp)
+            .where(EventRsvp.event_id == event_id, EventRsvp.contact_id.in_(ids))
+            .values(attended=attended)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def rsvp_rows(
+    session: Session, event_id: str
+) -> list[tuple[str, str, str, str | None, bool | None]]:
+    """(code, language, channel, answer, attended) for every resident told or answering."""
+    return [
+        tuple(r)  # type: ignore[misc]
+        for r in session.execute(
+            select(
+                Contact.code,
+                EventRsvp.language,
+                EventRsvp.channel,
+                EventRsvp.answer,
+                EventRsvp.attended,
+            )
+            .join(Contact, Contact.id == EventRsvp.contact_id)
+            .where(EventRsvp.event_id == event_id)
+            .order_by(EventRsvp.answer, Contact.code)
+        )
+    ]
+
+
+def counts(session: Session, event_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(func.coalesce(EventRsvp.answer, "no answer"), func.count())
+        .where(EventRsvp.event_id == event_id)
+        .group_by(EventRsvp.answer)
+    )
+    found: dict[str, int] = {answer: n for answer, n in rows}
+    found["attended"] = (
+        session.scalar(
+            select(func.count()).where(EventRsvp.event_id == event_id, EventRsvp.attended.is_(True))
+        )
+        or 0
+    )
+    return found
