@@ -87,19 +87,33 @@ def enqueue_button_ack(
     now: datetime,
 ) -> Outbox:
     """Stop the pressed button's spinner and show the choice in place of the keyboard."""
+    payload = {
+        "type": BUTTON_ACK,
+        "query_id": press.query_id,
+        "message_id": press.message_id,
+        "text": press.message_text,
+        "label": press.label,
+    }
+    return _reply_row(session, contact_id, identity, payload, now)
+
+
+def _reply_row(
+    session: Session,
+    contact_id: int | None,
+    identity: ContactIdentity,
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> Outbox:
+    """A special reply (a button acknowledgement, a file): sent now, ahead of proactive ones."""
     row = Outbox(
         contact_id=contact_id,
         identity_id=identity.id,
         channel=identity.channel,
         kind=MessageKind.REPLY.value,
         priority=0,
-        message={
-            "type": BUTTON_ACK,
-            "query_id": press.query_id,
-            "message_id": press.message_id,
-            "text": press.message_text,
-            "label": press.label,
-        },
+        message=payload,
+        dedupe_key=dedupe_key,
         status="queued",
         not_before=now,
         attempts=0,
@@ -136,21 +150,9 @@ def enqueue_document(
     """
     document = Document(filename, content, caption, tuple(locales))
     _check_document(document)
-    row = Outbox(
-        contact_id=contact_id,
-        identity_id=identity.id,
-        channel=identity.channel,
-        kind=MessageKind.REPLY.value,
-        priority=0,
-        message=document_payload(document),
-        dedupe_key=dedupe_key,
-        status="queued",
-        not_before=now,
-        attempts=0,
-        created_at=now,
+    return _reply_row(
+        session, contact_id, identity, document_payload(document), now, dedupe_key=dedupe_key
     )
-    session.add(row)
-    return row
 
 
 def _check_document(document: Document) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,18 @@ from sqlalchemy import select
 from bot import event_yaml
 from bot.chat import TerminalChat, document_placeholder
 from bot.container import Container
-from bot.dispatcher import Dispatcher, DispatchPolicy
-from bot.senders import TelegramSender, TwilioSender
 from conversations.events.ics import calendar_file
 from conversations.events.model import Event
 from conversations.types import Channel, ContactStatus, OutgoingMessage
 from storage import contacts, outbox
 from storage.db import transaction
 from storage.models import Contact, ContactIdentity, Outbox
-from tests.conftest import FIXED_NOW, TELEGRAM_TOKEN, TWILIO_AUTH, TWILIO_SID
+from tests.conftest import FIXED_NOW
 from tests.fakes.telegram_api import FakeTelegram, UploadedFile
 from tests.fakes.twilio_api import FakeTwilio
+from tests.integration.dispatching import run_dispatcher as _run
+from tests.integration.dispatching import sms_dispatcher as _sms
+from tests.integration.dispatching import telegram_dispatcher as _telegram
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # 10:00 in London: not quiet hours
 RHYME_TIME = Path(__file__).parents[2] / "examples" / "events" / "rhyme-time.yaml"
@@ -54,29 +54,6 @@ def _queue_document(
         )
         session.flush()
         return row.id
-
-
-def _run(dispatcher: Dispatcher, seconds: int) -> None:
-    """Replay `seconds` of dispatching, a second at a time."""
-
-    async def go() -> None:
-        try:
-            for second in range(seconds):
-                await dispatcher.drain(NOW + timedelta(seconds=second))
-        finally:
-            await dispatcher.close()
-
-    asyncio.run(go())
-
-
-def _telegram(container: Container, fake: FakeTelegram) -> Dispatcher:
-    sender = TelegramSender(TELEGRAM_TOKEN, fake.origin)
-    return Dispatcher(container.sessions, {"telegram": sender}, DispatchPolicy())
-
-
-def _sms(container: Container, fake: FakeTwilio) -> Dispatcher:
-    sender = TwilioSender(TWILIO_SID, TWILIO_AUTH, "+447700900000", None, None, fake.origin)
-    return Dispatcher(container.sessions, {"sms": sender}, DispatchPolicy())
 
 
 def _row(container: Container, row_id: int) -> Outbox:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from bot.container import Container
-from bot.dispatcher import Dispatcher, DispatchPolicy
-from bot.senders import Outcome, TelegramSender, TwilioSender
+from bot.senders import Outcome
 from conversations.types import Channel, Choice, ContactStatus, OutgoingMessage
 from storage import contacts, outbox
 from storage.db import transaction
@@ -18,6 +16,9 @@ from storage.models import Contact, ContactIdentity, Outbox
 from tests.conftest import TELEGRAM_TOKEN, TWILIO_AUTH, TWILIO_SID
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
+from tests.integration.dispatching import run_dispatcher as _run
+from tests.integration.dispatching import sms_dispatcher as _sms
+from tests.integration.dispatching import telegram_dispatcher as _telegram
 
 TOKEN = TELEGRAM_TOKEN
 SID = TWILIO_SID
@@ -35,36 +36,6 @@ def _queue(container: Container, channel: Channel, address: str, count: int = 1)
         for _ in range(count):
             outbox.enqueue(session, identity.contact_id, identity, QUESTION, NOW)
         return identity.contact_id
-
-
-def _run(dispatcher: Dispatcher, seconds: int = 60) -> None:
-    """Replay a minute of dispatching, a second at a time."""
-
-    async def go() -> None:
-        try:
-            for second in range(seconds):
-                await dispatcher.drain(NOW + timedelta(seconds=second))
-        finally:
-            await dispatcher.close()
-
-    asyncio.run(go())
-
-
-def _telegram(container: Container, fake: FakeTelegram) -> Dispatcher:
-    sender = TelegramSender(TOKEN, fake.origin)
-    return Dispatcher(container.sessions, {"telegram": sender}, DispatchPolicy())
-
-
-def _sms(container: Container, fake: FakeTwilio) -> Dispatcher:
-    sender = TwilioSender(
-        SID,
-        AUTH,
-        "+447700900000",
-        None,
-        "https://bot.example.org/webhooks/twilio/status",
-        fake.origin,
-    )
-    return Dispatcher(container.sessions, {"sms": sender}, DispatchPolicy())
 
 
 def _rows(container: Container) -> list[Outbox]:
