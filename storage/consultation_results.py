@@ -62,6 +62,7 @@ from sqlalchemy.sql.selectable import Subquery
 from conversations.consultations.model import Consultation, Question, Texts
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
+from storage.models import Contact
 
 Suppression = Literal["small", "secondary", "group"]
 DIMENSIONS: tuple[str, ...] = ("community", "language", "channel", "age_band")
@@ -182,6 +183,11 @@ _Values = dict[_Group, dict[tuple[bool, str | None], int]]
 _Options = dict[_Group, dict[str, int]]
 
 
+def _real(contact_id: Any) -> ColumnElement[bool]:
+    """Not a simulated contact (the terminal chat or the dashboard simulator): never counted."""
+    return ~exists().where(Contact.id == contact_id, Contact.is_simulated.is_(True))
+
+
 def _invite_dimension(name: str) -> ColumnElement[str]:
     invite = ConsultationInvite
     column = {
@@ -210,7 +216,7 @@ def _responses(
             case((started, 1), else_=0).label("started"),
             case((finished, 1), else_=0).label("finished"),
         )
-        .where(invite.consultation_id == consultation_id)
+        .where(invite.consultation_id == consultation_id, _real(invite.contact_id))
         .subquery()
     )
     measures = (
@@ -286,7 +292,7 @@ def _answer_rows(consultation: Consultation, name: str | None) -> Subquery:
                 invite.contact_id == answer.contact_id,
             ),
         )
-        .where(answer.consultation_id == consultation.id)
+        .where(answer.consultation_id == consultation.id, _real(answer.contact_id))
         .subquery()
     )
 

@@ -173,3 +173,18 @@ def test_a_scheduled_launch_waits_for_the_clock(world: World) -> None:
     world.tick(START + timedelta(hours=3))
     world.tick(START + timedelta(hours=3, minutes=1))
     assert len(world.outbox(WELSH_SMS, "intro")) == 2  # intro and first question, once
+
+
+def test_simulated_parents_are_left_out_of_results(world: World) -> None:
+    populate(world)
+    simulated = "+447700900509"
+    world.join(Channel.SMS, simulated, "bettws", "2", "1", "2", "3/3/2025", "skip", "2", "1",
+               real=False)  # fmt: skip
+    launch(world.container, play_park())
+    world.say(WELSH_SMS, "1")
+    world.say(simulated, "1")
+    with transaction(world.container.sessions) as session:
+        summary = results(session, "play-park", threshold=1)
+    assert (summary.invited, summary.started) == (5, 1)  # the simulated parent is not counted
+    uses = next(q for q in summary.questions if q.id == "uses")
+    assert {c.key: c.count for c in uses.counts} == {"yes": 1, "no": 0}

@@ -13,7 +13,7 @@ from bot.inbound import InboundService
 from conversations.types import Channel
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.db import transaction
-from storage.models import ContactIdentity, Outbox
+from storage.models import Contact, ContactIdentity, Outbox
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # a Tuesday morning
 
@@ -39,9 +39,13 @@ class World:
             answers = self.chats[address].send(line)
         return answers
 
-    def join(self, channel: Channel, address: str, *script: str) -> None:
+    def join(self, channel: Channel, address: str, *script: str, real: bool = True) -> None:
+        """Onboard through the real service; `real` families count in results (chat ones don't)."""
         self.chat(channel, address)
         self.say(address, *script)
+        with transaction(self.container.sessions) as session:
+            contact = session.get_one(Contact, self.contact_id(address))
+            contact.is_simulated = not real
 
     def tick(self, at: datetime) -> dict[str, int]:
         self.now = at
