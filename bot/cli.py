@@ -18,6 +18,7 @@ from bot.cli_consultation import consultation_app
 from bot.cli_content import content_app
 from bot.cli_event import event_app
 from bot.cli_outbox import outbox_app
+from bot.cli_user import user_app
 from bot.container import running
 from bot.settings import ConfigError, Settings
 from conversations.types import Channel
@@ -36,6 +37,7 @@ app.add_typer(content_app, name="content")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(consultation_app, name="consultation")
 app.add_typer(event_app, name="event")
+app.add_typer(user_app, name="user")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)

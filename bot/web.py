@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from admin.dashboard import dashboard_router
 from admin.public import public_router
 from bot.clock import start_background_clock
 from bot.container import Container
 from bot.runtime import StatusService, run_workers
+from bot.staff import StaffService
 from storage.db import is_reachable
 from webhooks.telegram import telegram_router
 from webhooks.twilio import twilio_router
@@ -45,6 +47,15 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             database_ok=lambda: is_reachable(container.database),
             languages=config.languages,
             notice_version=config.privacy_notice_version,
+        )
+    )
+    app.include_router(
+        dashboard_router(
+            StaffService(container.sessions, container.clock),
+            container.secret_key,
+            secure_cookies=(settings.public_base_url or "").startswith("https://"),
+            communities=config.communities,
+            languages=config.languages,
         )
     )
     app.include_router(telegram_router(container.inbound, settings.telegram_webhook_secret))

@@ -269,6 +269,7 @@ from storage.consultation_models import (  # noqa: E402
     ConsultationInvite,
 )
 from storage.event_models import Event, EventRsvp  # noqa: E402
+from storage.staff_models import StaffUser  # noqa: E402
 
 __all__ = [
     "Base",
@@ -277,5 +278,6 @@ __all__ = [
     "ConsultationInvite",
     "Event",
     "EventRsvp",
+    "StaffUser",
     "UTCDateTime",
 ]
