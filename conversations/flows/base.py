@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -124,6 +124,14 @@ class Flow(Protocol):
     def ask(self, ctx: Ctx, state: ConversationState) -> OutgoingMessage: ...
 
     def handle(self, ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FlowFunctions:
+    """A flow made of a module's `ask` and `handle` functions."""
+
+    ask: Callable[[Ctx, ConversationState], OutgoingMessage]
+    handle: Callable[[Ctx, ConversationState, Answer], StepResult]
 
 
 def at(flow: str, step: str, data: Mapping[str, Any] | None = None) -> ConversationState:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from conversations.effects import PauseTips, StepResult, UpdateChild
 from conversations.flows import child_details as cd
-from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, at, done, go, retry
+from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, done, go, retry
 from conversations.i18n import translator
 from conversations.types import Child, ConversationState, MessageKind, OutgoingMessage
 
@@ -79,9 +79,4 @@ def handle(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
     return done(UpdateChild(child.id, child.nickname, value, None), ctx.say(thanks))
 
 
-class _Birth:
-    ask = staticmethod(ask)
-    handle = staticmethod(handle)
-
-
-FLOW_OBJECT = _Birth()
+FLOW_OBJECT = FlowFunctions(ask, handle)

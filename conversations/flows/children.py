@@ -6,7 +6,7 @@ from typing import Any
 
 from conversations.effects import AddChild, RemoveChild, StepResult, UpdateChild
 from conversations.flows import child_details as cd
-from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, at, done, go, retry
+from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, done, go, retry
 from conversations.flows.onboarding import BACK
 from conversations.types import Child, ConversationState, OutgoingMessage
 
@@ -135,9 +135,4 @@ def _named(ctx: Ctx, state: ConversationState, data: dict[str, Any], answer: Ans
     return done(AddChild(nickname, child.birth_date, child.due_date), ctx.say(text))
 
 
-class _Children:
-    ask = staticmethod(ask)
-    handle = staticmethod(handle)
-
-
-FLOW_OBJECT = _Children()
+FLOW_OBJECT = FlowFunctions(ask, handle)

@@ -9,7 +9,7 @@ from babel.lists import format_list
 from conversations.consultations import answers as an
 from conversations.consultations.model import Consultation, Question, Texts
 from conversations.effects import RecordAnswer, Reply, StepResult
-from conversations.flows.base import N_, Answer, Ctx, at, done
+from conversations.flows.base import N_, Answer, Ctx, FlowFunctions, at, done
 from conversations.i18n import DATE_LOCALES, translator
 from conversations.types import Channel, Choice, ConversationState, MessageKind, OutgoingMessage
 
@@ -327,12 +327,4 @@ def _everywhere(ctx: Ctx, message: str) -> tuple[str, ...]:
     return tuple(translator(lang)._(message) for lang in ctx.config.languages)
 
 
-class _Flow:
-    def ask(self, ctx: Ctx, state: ConversationState) -> OutgoingMessage:
-        return ask(ctx, state)
-
-    def handle(self, ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
-        return handle(ctx, state, answer)
-
-
-FLOW_OBJECT = _Flow()
+FLOW_OBJECT = FlowFunctions(ask, handle)

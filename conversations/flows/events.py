@@ -16,7 +16,7 @@ from conversations.events.model import (
     pick,
     rsvp_data,
 )
-from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, at, retry
+from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, retry
 from conversations.i18n import DATE_LOCALES
 from conversations.keywords import Keyword, word_for
 from conversations.parsing.options import yes_no
@@ -344,12 +344,4 @@ def handle(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
     return rsvp(ctx, view, found)
 
 
-class _Flow:
-    def ask(self, ctx: Ctx, state: ConversationState) -> OutgoingMessage:
-        return ask(ctx, state)
-
-    def handle(self, ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
-        return handle(ctx, state, answer)
-
-
-FLOW_OBJECT = _Flow()
+FLOW_OBJECT = FlowFunctions(ask, handle)

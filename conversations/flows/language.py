@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversations.effects import Reply, SetLanguage, StepResult
-from conversations.flows.base import N_, Answer, Ctx, at, retry
+from conversations.flows.base import N_, Answer, Ctx, FlowFunctions, at, retry
 from conversations.flows.onboarding import language_choices
 from conversations.types import ConversationState, OutgoingMessage
 
@@ -47,9 +47,4 @@ def handle(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
     return StepResult(resume, tuple(effects))
 
 
-class _Language:
-    ask = staticmethod(ask)
-    handle = staticmethod(handle)
-
-
-FLOW_OBJECT = _Language()
+FLOW_OBJECT = FlowFunctions(ask, handle)

@@ -19,7 +19,7 @@ from conversations.effects import (
 )
 from conversations.flows import child_details as cd
 from conversations.flows import tips
-from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, at, done, go, retry
+from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, done, go, retry
 from conversations.i18n import language_name, translator
 from conversations.types import (
     Channel,
@@ -228,9 +228,4 @@ def _confirmed(
     return done(*effects)
 
 
-class _Onboarding:
-    ask = staticmethod(ask)
-    handle = staticmethod(handle)
-
-
-FLOW_OBJECT = _Onboarding()
+FLOW_OBJECT = FlowFunctions(ask, handle)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from babel.dates import get_day_names
 
 from conversations.effects import SetTipSchedule, StepResult
-from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, at, done, go, retry
+from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, done, go, retry
 from conversations.types import ConversationState, OutgoingMessage
 
 FLOW = "schedule"
@@ -56,9 +56,4 @@ def handle(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
     return done(SetTipSchedule(weekday, time), ctx.say(text))
 
 
-class _Schedule:
-    ask = staticmethod(ask)
-    handle = staticmethod(handle)
-
-
-FLOW_OBJECT = _Schedule()
+FLOW_OBJECT = FlowFunctions(ask, handle)
