@@ -30,8 +30,8 @@ SESSION_MAX_AGE = 12 * 60 * 60  # seconds; a signed-in session lasts a working d
 
 # What each role may do. A worker and a coordinator only in their own communities; an admin
 # manages staff and settings and may see every community.
-WORKER = frozenset({"consultations", "events", "inbox"})
-COORDINATOR = WORKER | {"results", "exports", "content", "contacts"}
+WORKER = frozenset({"consultations", "events", "inbox", "simulator"})
+COORDINATOR = WORKER | {"results", "exports", "content", "contacts", "delivery"}
 PERMISSIONS: Mapping[str, frozenset[str]] = {
     "worker": WORKER,
     "coordinator": COORDINATOR,

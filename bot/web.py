@@ -7,11 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from admin.api.router import api_router
 from admin.dashboard import dashboard_router
+from admin.kit import STATIC
 from admin.public import public_router
 from bot.clock import start_background_clock
 from bot.container import Container
+from bot.desks.build import dashboard_services
 from bot.runtime import StatusService, run_workers
 from bot.staff import StaffService
 from storage.db import is_reachable
@@ -42,6 +46,7 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
 
     app = FastAPI(title="Early Learning Communities bot", version="0.1.0", lifespan=lifespan)
     config = container.engine.config
+    services = dashboard_services(container)
     app.include_router(
         public_router(
             database_ok=lambda: is_reachable(container.database),
@@ -56,8 +61,11 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             secure_cookies=(settings.public_base_url or "").startswith("https://"),
             communities=config.communities,
             languages=config.languages,
+            services=services,
         )
     )
+    app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
+    app.include_router(api_router(services, config.communities))
     app.include_router(telegram_router(container.inbound, settings.telegram_webhook_secret))
     app.include_router(
         twilio_router(

@@ -196,8 +196,30 @@ class InboxItem(Base):
         ForeignKey("inbound_messages.id", ondelete="SET NULL")
     )
     text: Mapped[str | None] = mapped_column(Text)
+    # unexpected: a reply no flow expected; safeguarding: words on the configured lists.
+    kind: Mapped[str] = mapped_column(String(16), default="unexpected", server_default="unexpected")
+    matched: Mapped[list[str] | None] = mapped_column(JSONType)  # the listed words it matched
     created_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class InboxReply(Base):
+    """What a member of staff wrote back; it goes to the parent through the outbox."""
+
+    __tablename__ = "inbox_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbox_items.id", ondelete="SET NULL"), index=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
 
 
 class RateBucket(Base):
@@ -263,15 +285,18 @@ class TipReaction(Base):
 
 
 # Registered on the same metadata, so migrations and tests see every table.
+from storage.audit_models import AuditEntry  # noqa: E402
 from storage.consultation_models import (  # noqa: E402
     Consultation,
     ConsultationAnswer,
     ConsultationInvite,
 )
 from storage.event_models import Event, EventRsvp  # noqa: E402
-from storage.staff_models import StaffUser  # noqa: E402
+from storage.staff_models import ApiToken, StaffUser  # noqa: E402
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
     "Base",
     "Consultation",
     "ConsultationAnswer",

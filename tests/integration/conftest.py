@@ -9,7 +9,10 @@ import pytest
 
 from bot.container import build, prepare_database
 from tests.conftest import make_settings
+from tests.integration.staff_client import staff_client
 from tests.integration.world import START, World
+
+__all__ = ["staff_client"]  # a fixture for every integration test
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The JSON API under /api: token auth, the same services as the dashboard."""

@@ -1,0 +1,10 @@
+"""The dashboard pages for consultation results and export."""
+
+# No `from __future__ import annotations`: FastAPI reads the closures' signatures.
+from fastapi import APIRouter
+
+from admin.kit import PageKit
+
+
+def router(kit: PageKit) -> APIRouter:
+    return APIRouter()

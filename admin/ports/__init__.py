@@ -1,0 +1,1 @@
+"""The services the dashboard and API call, as Protocols; bot/desks/ implements them."""

@@ -1,0 +1,29 @@
+"""The dashboard's frame: navigation by role, the stylesheet, and the language switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+
+def test_navigation_offers_only_what_the_role_may_use(
+    staff_client: Callable[[str], TestClient],
+) -> None:
+    worker = staff_client("wendy").get("/admin").text
+    assert 'href="/admin/consultations"' in worker and 'href="/admin/inbox"' in worker
+    assert 'href="/admin/contacts"' not in worker and 'href="/admin/staff"' not in worker
+    coordinator = staff_client("cerys").get("/admin").text
+    assert 'href="/admin/contacts"' in coordinator and 'href="/admin/staff"' not in coordinator
+    admin = staff_client("ada").get("/admin").text
+    assert 'href="/admin/staff"' in admin and 'href="/admin/tokens"' in admin
+
+
+def test_stylesheet_is_served_and_pages_switch_to_welsh(
+    staff_client: Callable[[str], TestClient],
+) -> None:
+    client = staff_client("wendy")
+    css = client.get("/admin/static/dashboard.css")
+    assert css.status_code == 200 and "max-width" in css.text
+    welsh = client.get("/admin?lang=cy").text
+    assert "Ymgynghoriadau" in welsh and 'lang="cy"' in welsh
