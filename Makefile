@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 MO := locales/en/LC_MESSAGES/messages.mo locales/cy/LC_MESSAGES/messages.mo
 
-.PHONY: run test install lint typecheck locales locales-update check-locales clean
+.PHONY: screenshots run test install lint typecheck locales locales-update check-locales clean
 
 run: install locales
 	$(PY) -m bot db upgrade
@@ -48,3 +48,7 @@ typecheck: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Refresh the pictures in docs/screenshots from the browser tests (needs chromium).
+screenshots: install locales
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_dashboard_browser.py

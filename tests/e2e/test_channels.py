@@ -4,10 +4,6 @@ with `python -m bot serve` running as a real process and the real clients inside
 from __future__ import annotations
 
 import itertools
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +20,8 @@ from storage import contacts, outbox
 from storage.db import transaction
 from storage.models import Contact, InboundMessage, Outbox
 from tests.conftest import FIXED_NOW, TELEGRAM_TOKEN, TWILIO_AUTH, TWILIO_SID, make_settings
-from tests.e2e.processes import free_port, run_bot
+from tests.e2e.processes import Served, free_port, run_bot
+from tests.e2e.processes import served_env as _env
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -34,55 +31,6 @@ SID = TWILIO_SID
 AUTH = TWILIO_AUTH
 BOT_NUMBER = "+447700900000"
 _ids = itertools.count(1000)
-
-
-class Served:
-    """`python -m bot <command>` as a real process, with its own log."""
-
-    def __init__(
-        self, tmp_path: Path, env: dict[str, str], command: str = "serve", port: int | None = None
-    ) -> None:
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp_path / f"{command}-{self.port}.log"
-        self.log = self.log_path.open("wb")
-        args = [sys.executable, "-m", "bot", command]
-        if command == "serve":
-            args += ["--port", str(self.port)]
-        self.process = subprocess.Popen(
-            args, cwd=tmp_path, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait_healthy(self) -> None:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None:
-                pytest.fail(f"process exited:\n{self.log_path.read_text()}")
-            time.sleep(0.1)
-        pytest.fail(f"never healthy:\n{self.log_path.read_text()}")
-
-    def stop(self, kill: bool = False) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-            self.process.wait(timeout=30)
-        self.log.close()
-
-
-def _env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_"))}
-    env.pop("PUBLIC_BASE_URL", None)
-    env.update(
-        DATABASE_URL=database_url,
-        SECRET_KEY="e2e-secret-not-real",
-        LOG_LEVEL="INFO",
-        QUIET_HOURS="23:59-00:00",
-        **extra,
-    )
-    return env
 
 
 def _chat(chat_id: int) -> dict[str, Any]:
