@@ -231,15 +231,19 @@ class StaffAuth:
         self, permission: str | None = None, community_param: str | None = None
     ) -> Callable[[Request], StaffIdentity]:
         """A FastAPI dependency: the signed-in person, allowed `permission` (in the community
-        named by the path parameter `community_param`); otherwise to the login page or 403."""
+        named by the path parameter `community_param`); otherwise to the login page, 403
+        without the permission, or 404 for another community."""
 
         def dependency(request: Request) -> StaffIdentity:
             who = self.current(request)
             if who is None:
                 raise HTTPException(status_code=303, headers={"Location": "/admin/login"})
+            if permission is not None and not allowed(who, permission):
+                raise HTTPException(status_code=403, detail="Not allowed")
             community = request.path_params.get(community_param) if community_param else None
             if permission is not None and not allowed(who, permission, community):
-                raise HTTPException(status_code=403, detail="Not allowed")
+                # Another community's page: as if it did not exist, like another's things.
+                raise HTTPException(status_code=404, detail="Not found")
             return who
 
         return dependency

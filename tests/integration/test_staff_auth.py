@@ -171,10 +171,10 @@ def test_only_an_admin_lists_staff(client: TestClient) -> None:
 def test_communities_are_checked_on_the_server(client: TestClient) -> None:
     assert _login(client, "colin") == 303
     assert client.get("/admin/communities/feltham").status_code == 200
-    assert client.get("/admin/communities/bettws").status_code == 403
+    assert client.get("/admin/communities/bettws").status_code == 404
     assert _login(client, "wendy") == 303
     assert client.get("/admin/communities/bettws").status_code == 200
-    assert client.get("/admin/communities/margate").status_code == 403
+    assert client.get("/admin/communities/margate").status_code == 404
     assert _login(client, "ada") == 303
     assert client.get("/admin/communities/margate").status_code == 200
     assert client.get("/admin/communities/atlantis").status_code == 404

@@ -1,0 +1,110 @@
+"""Who may do what: every dashboard route, for every role, refused or allowed on the server.
+
+RULES lists each /admin route with the permission it needs and whether the thing it names
+belongs to a community. A route added without a rule fails `test_every_route_has_a_rule`, so
+nothing reaches production unguarded. The matrix then asks each route as each person:
+- nobody signed in: sent to the login page;
+- a role without the permission: 403;
+- a role with it, but for a thing in another community: 404 (never confirm it exists);
+- a role with it, in their community: not refused.
+POSTs carry a valid CSRF token, so what refuses them is the permission check, not the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from admin.auth import PERMISSIONS
+from bot.web import create_app
+from tests.integration.access_world import Samples, make_samples
+from tests.integration.staff_client import PEOPLE, csrf_of
+from tests.integration.world import World
+
+
+@dataclass(frozen=True)
+class Rule:
+    permission: str | None  # None: any signed-in person
+    scoped: bool = False  # the path names a thing that belongs to a community
+
+
+# (method, path) -> rule. Public routes (login) are not listed: see PUBLIC.
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/admin"): Rule(None),
+    ("GET", "/admin/password"): Rule(None),
+    ("POST", "/admin/password"): Rule(None),
+    ("GET", "/admin/communities/{community_id}"): Rule("consultations", scoped=True),
+    ("GET", "/admin/staff"): Rule("staff"),
+}
+PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login"), ("POST", "/admin/logout")}
+
+
+@pytest.fixture
+def samples(world: World) -> Samples:
+    return make_samples(world)
+
+
+def http_routes(routes: Sequence[BaseRoute], prefix: str = "") -> set[tuple[str, str]]:
+    """(method, path) of every API route, looking inside included routers."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found |= {(m, prefix + route.path) for m in route.methods or ()}
+        inner = getattr(route, "original_router", None)
+        if inner is not None:  # FastAPI keeps an included router whole
+            context = getattr(route, "include_context", None)
+            found |= http_routes(inner.routes, prefix + getattr(context, "prefix", ""))
+    return found
+
+
+def test_every_route_has_a_rule(samples: Samples) -> None:
+    app = create_app(samples.world.container, with_workers=False)
+    routes = {r for r in http_routes(app.routes) if r[1].startswith("/admin")}
+    assert sorted(routes - set(RULES) - PUBLIC) == [], "add these routes to RULES"
+    assert sorted(set(RULES) - routes) == [], "RULES names routes that no longer exist"
+
+
+def _expected(username: str | None, rule: Rule) -> str:
+    if username is None:
+        return "login"
+    role, communities = PEOPLE[username]
+    if rule.permission is not None and rule.permission not in PERMISSIONS[role]:
+        return "forbidden"
+    if rule.scoped and role != "admin" and "bettws" not in communities:
+        return "hidden"
+    return "allowed"
+
+
+@pytest.mark.parametrize("username", [None, *PEOPLE])
+def test_each_role_is_refused_what_it_may_not_do(
+    samples: Samples, staff_client: Callable[[str], TestClient], username: str | None
+) -> None:
+    """Every sample names a thing in Bettws; colin (Feltham, Margate) must never reach one."""
+    client = staff_client(username) if username else None
+    anonymous = None
+    if client is None:
+        anonymous = TestClient(create_app(samples.world.container, with_workers=False))
+    asker = client or anonymous
+    assert asker is not None
+    token = csrf_of(client, "/admin") if client else "no-session"
+    wrong: list[str] = []
+    for (method, template), rule in sorted(RULES.items()):
+        path = template.format(**samples.values)
+        data = {"csrf": token} if method == "POST" else None
+        response = asker.request(method, path, data=data, follow_redirects=False)
+        expected = _expected(username, rule)
+        got = response.status_code
+        ok = {
+            "login": got == 303 and response.headers.get("location") == "/admin/login",
+            "forbidden": got == 403,
+            "hidden": got == 404,
+            "allowed": got not in (401, 403, 404) and got < 500,
+        }[expected]
+        if not ok:
+            wrong.append(f"{method} {path}: {got}, expected {expected}")
+    assert wrong == []
