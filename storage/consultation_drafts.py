@@ -42,8 +42,6 @@ def every_consultation(session: Session) -> list[ConsultationRow]:
     """Every consultation, newest first (there are tens, not thousands)."""
     return list(
         session.scalars(
-            select(ConsultationRow).order_by(
-                ConsultationRow.updated_at.desc(), ConsultationRow.id
-            )
+            select(ConsultationRow).order_by(ConsultationRow.updated_at.desc(), ConsultationRow.id)
         )
     )

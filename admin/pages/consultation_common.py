@@ -53,5 +53,11 @@ def local(kit: PageKit, moment: datetime | None, community: str | None) -> str:
     return moment.astimezone(ZoneInfo(timezone_of(kit, community))).strftime("%Y-%m-%d %H:%M")
 
 
+def community_name(kit: PageKit, community: str | None, everyone: str) -> str:
+    """The community's name, or `everyone` for a consultation sent to every community."""
+    found = kit.communities.get(community or "")
+    return found.name if found else everyone
+
+
 def pounds(pence: float) -> str:
     return f"£{pence / 100:,.2f}"

@@ -143,14 +143,18 @@ def router(kit: PageKit) -> APIRouter:
         title = N_("Close the consultation")
         if stored.status not in ("scheduled", "open"):
             page = "consultations_close.html"
-            return kit.render(request, page, title, who=who, status=400, error=NOT_OPEN, stored=stored)
+            return kit.render(
+                request, page, title, who=who, status=400, error=NOT_OPEN, stored=stored
+            )
         if confirm != "yes":
             return kit.render(request, "consultations_close.html", title, who=who, stored=stored)
         try:
             port.close(stored.id, who.username)
         except Refused:
             page = "consultations_close.html"
-            return kit.render(request, page, title, who=who, status=400, error=NOT_OPEN, stored=stored)
+            return kit.render(
+                request, page, title, who=who, status=400, error=NOT_OPEN, stored=stored
+            )
         return kit.see_other(f"/admin/consultations/{stored.id}?done=closed")
 
     return router

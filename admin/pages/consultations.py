@@ -27,6 +27,7 @@ from admin.pages.consultation_common import (
     DONE,
     LANGUAGE_NAMES,
     STATUS_NAMES,
+    community_name,
     find,
     local,
     may_see,
@@ -87,7 +88,9 @@ def router(kit: PageKit) -> APIRouter:
             return None, tr._(PLACES[head]) if head in PLACES else ""
 
         placed = [(*place(i), i) for i in issues]
-        action = f"/admin/consultations/{editing.id}/edit" if editing else "/admin/consultations/new"
+        action = (
+            f"/admin/consultations/{editing.id}/edit" if editing else "/admin/consultations/new"
+        )
         return kit.render(
             request,
             "consultations_form.html",
@@ -192,9 +195,7 @@ def router(kit: PageKit) -> APIRouter:
                 "stored": s,
                 "title": s.consultation.title.get(kit.language(request))
                 or next(iter(s.consultation.title.values()), s.id),
-                "community": kit.communities[s.community].name
-                if s.community in kit.communities
-                else tr._("Every community"),
+                "community": community_name(kit, s.community, tr._("Every community")),
                 "status": tr._(STATUS_NAMES.get(s.status, s.status)),
                 "launch": local(kit, s.launch_at, s.community),
             }
@@ -229,9 +230,7 @@ def router(kit: PageKit) -> APIRouter:
             notice=done,
             stored=stored,
             status_name=tr._(STATUS_NAMES.get(stored.status, stored.status)),
-            community=kit.communities[stored.community].name
-            if stored.community in kit.communities
-            else tr._("Every community"),
+            community=community_name(kit, stored.community, tr._("Every community")),
             launch=local(kit, stored.launch_at, stored.community),
             closes=local(kit, stored.closes_at, stored.community),
         )

@@ -128,8 +128,7 @@ class ConsultationsDesk:
     def _plan(self, planned: LaunchPlan) -> Plan:
         price = self._container.settings.sms_price_pence
         groups = tuple(
-            PlanGroup(g.language, g.channel, g.recipients, g.segments_each)
-            for g in planned.groups
+            PlanGroup(g.language, g.channel, g.recipients, g.segments_each) for g in planned.groups
         )
         return Plan(
             planned.launch_at,
