@@ -198,6 +198,11 @@ def test_a_yaml_file_becomes_a_draft_and_its_edit_keeps_the_answers(
         "/admin/consultations/play-park/results"
         not in cerys.get("/admin/consultations/play-park").text
     )  # not while it is a draft
+    launched = post(
+        cerys, "/admin/consultations/play-park/launch", {"when": "now", "confirm": "yes"}
+    )
+    assert launched.status_code == 303, launched.text
+    assert "/admin/consultations/play-park/results" in cerys.get("/admin/consultations").text
 
 
 def test_another_community_never_sees_it_and_forms_need_their_token(
