@@ -15,6 +15,7 @@ from bot import consultation_yaml
 from bot.consultation_table import print_results
 from bot.consultations import launch as launch_consultation
 from bot.consultations import plan as plan_launch
+from bot.consultations import text_languages
 from bot.container import running
 from bot.settings import ConfigError, Settings
 from conversations.consultations.model import Consultation
@@ -34,14 +35,7 @@ def audience_languages(path: Path, config: EngineConfig) -> tuple[str, ...]:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError, ValueError):
         raw = None  # the full load reports the problem with its line
-    wanted = raw.get("audience") if isinstance(raw, dict) else None
-    wanted = wanted if isinstance(wanted, dict) else {}
-    if isinstance(wanted.get("language"), str):
-        return (wanted["language"],)
-    community = config.communities.get(str(wanted.get("community")))
-    if community is not None:
-        return community.languages
-    return tuple(dict.fromkeys(lang for c in config.communities.values() for lang in c.languages))
+    return text_languages(raw, config)
 
 
 def load_or_fail(path: Path, config: EngineConfig) -> Consultation:
@@ -113,9 +107,9 @@ def list_() -> None:
     table = Table("id", "status", "launch", "closes", "recipients")
     for row in rows:
         closes = row.closes_at.isoformat() if row.closes_at else "-"
-        table.add_row(
-            row.id, row.status, row.launch_at.isoformat(), closes, str(row.recipients or 0)
-        )
+        # A draft (saved from the dashboard) has no launch time yet.
+        launch = "-" if row.status == "draft" else row.launch_at.isoformat()
+        table.add_row(row.id, row.status, launch, closes, str(row.recipients or 0))
     out.print(table)
 
 
@@ -123,7 +117,10 @@ def list_() -> None:
 def close(consultation_id: Annotated[str, typer.Argument(help="the consultation id")]) -> None:
     """Close a consultation now: later answers are thanked but not stored."""
     with running() as container, transaction(container.sessions) as session:
-        if session.get(ConsultationRow, consultation_id) is None:
+        row = session.get(ConsultationRow, consultation_id)
+        if row is None:
             raise ConfigError(f"no consultation with id {consultation_id!r}")
+        if row.status == "draft":
+            raise ConfigError(f"{consultation_id!r} is a draft: it was never launched")
         store.close(session, consultation_id, container.clock())
     out.print(f"closed {consultation_id}")

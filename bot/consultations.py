@@ -85,14 +85,34 @@ def snapshot_for(config: EngineConfig, language: str, channel: str, community: s
     return Ctx(config, contact, datetime.now(ZoneInfo("UTC")))
 
 
-def sms_segments(config: EngineConfig, consultation: Consultation, language: str) -> int:
-    """SMS parts to send the intro and every question once, as the SMS channel renders them."""
-    ctx = snapshot_for(config, language, Channel.SMS.value, consultation.audience.community)
-    messages = [flow.intro(ctx, consultation)] + [
+def every_message(
+    config: EngineConfig, consultation: Consultation, language: str, channel: str
+) -> list[OutgoingMessage]:
+    """The intro and every question, as a parent in this language and channel first sees them."""
+    ctx = snapshot_for(config, language, channel, consultation.audience.community)
+    return [flow.intro(ctx, consultation)] + [
         flow.question_message(ctx, consultation, q, flow.state_for(consultation, q.id))
         for q in consultation.questions
     ]
+
+
+def sms_segments(config: EngineConfig, consultation: Consultation, language: str) -> int:
+    """SMS parts to send the intro and every question once, as the SMS channel renders them."""
+    messages = every_message(config, consultation, language, Channel.SMS.value)
     return sum(count_segments(render_sms(m)).segments for m in messages)
+
+
+def text_languages(raw: object, config: EngineConfig) -> tuple[str, ...]:
+    """The languages every text of a loaded consultation mapping needs: the audience's
+    language, else its community's, else every community's."""
+    wanted = raw.get("audience") if isinstance(raw, dict) else None
+    wanted = wanted if isinstance(wanted, dict) else {}
+    if isinstance(wanted.get("language"), str):
+        return (wanted["language"],)
+    community = config.communities.get(str(wanted.get("community")))
+    if community is not None:
+        return community.languages
+    return tuple(dict.fromkeys(lang for c in config.communities.values() for lang in c.languages))
 
 
 def required_languages(config: EngineConfig, consultation: Consultation) -> set[str]:
@@ -152,7 +172,8 @@ def launch(
     now = container.clock()
     with transaction(container.sessions) as session:
         row = session.get(ConsultationRow, consultation.id)
-        if row is not None and row.status != "scheduled":
+        # A draft (saved from the dashboard) or a scheduled one may be (re)launched.
+        if row is not None and row.status not in ("draft", "scheduled"):
             raise LaunchRefused(
                 f"{consultation.id!r} was already launched; give a new version a new id"
             )

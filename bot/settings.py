@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     twilio_mps: float = 10.0  # Twilio's messages a second for the sender (10 on a UK long code)
     outbox_lease_seconds: float = 60.0
     small_cell_threshold: int = Field(default=5, ge=1)  # results hide counts below it
+    sms_price_pence: float = Field(default=4.0, ge=0)  # one SMS segment; the dashboard's cost
 
     @property
     def outbox_lease(self) -> timedelta:
