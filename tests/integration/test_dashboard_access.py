@@ -40,6 +40,24 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/password"): Rule(None),
     ("GET", "/admin/communities/{community_id}"): Rule("consultations", scoped=True),
     ("GET", "/admin/staff"): Rule("staff"),
+    # consultations
+    ("GET", "/admin/consultations"): Rule("consultations"),
+    ("GET", "/admin/consultations/new"): Rule("consultations"),
+    ("POST", "/admin/consultations/new"): Rule("consultations"),
+    ("GET", "/admin/consultations/{consultation_id}"): Rule("consultations", scoped=True),
+    ("GET", "/admin/consultations/{consultation_id}/edit"): Rule("consultations", scoped=True),
+    ("POST", "/admin/consultations/{consultation_id}/edit"): Rule("consultations", scoped=True),
+    ("GET", "/admin/consultations/{consultation_id}/preview"): Rule("consultations", scoped=True),
+    ("GET", "/admin/consultations/{consultation_id}/launch"): Rule("consultations", scoped=True),
+    ("POST", "/admin/consultations/{consultation_id}/launch"): Rule("consultations", scoped=True),
+    ("POST", "/admin/consultations/{consultation_id}/close"): Rule("consultations", scoped=True),
+    # content and contacts
+    ("GET", "/admin/content"): Rule("content"),
+    ("GET", "/admin/content/export"): Rule("content"),
+    ("GET", "/admin/content/preview"): Rule("content"),
+    ("POST", "/admin/content/upload"): Rule("content"),
+    ("GET", "/admin/contacts"): Rule("contacts"),
+    ("GET", "/admin/contacts/{code}"): Rule("contacts", scoped=True),
 }
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login"), ("POST", "/admin/logout")}
 
