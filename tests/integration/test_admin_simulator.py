@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -122,6 +122,9 @@ def test_a_worker_onboards_a_welsh_parent_on_sms(world: World, staff_client: Cli
     assert "Plentyn a anwyd 12 Mehefin 2025" in bot_said(say(wendy, path, "2"))[-1]
     page = say(wendy, path, "1")
     assert "Dyna ni, diolch!" in bot_said(page)[-2]
+    world.tick(START + timedelta(days=7, minutes=1))  # next Tuesday's tip, sent by the clock
+    later = bot_said(html.unescape(wendy.get(path).text))
+    assert len(later) == len(bot_said(page)) + 1 and later[-1] not in bot_said(page)
     row, identity = contact(world, code_of(page))
     assert row.is_simulated and row.language == "cy" and row.community_id == "bettws"
     assert identity.channel == "sms"
