@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from admin.ports.api import ApiPort
 from admin.ports.consultations import ConsultationsPort
 from admin.ports.contacts import ContactsPort
 from admin.ports.content import ContentPort
@@ -28,3 +29,4 @@ class DashboardServices:
     simulator: SimulatorPort
     delivery: DeliveryPort
     tokens: TokensPort
+    api: ApiPort

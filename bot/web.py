@@ -52,7 +52,8 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             database_ok=lambda: is_reachable(container.database),
             languages=config.languages,
             notice_version=config.privacy_notice_version,
-        )
+        ),
+        include_in_schema=False,
     )
     app.include_router(
         dashboard_router(
@@ -62,17 +63,22 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             communities=config.communities,
             languages=config.languages,
             services=services,
-        )
+        ),
+        include_in_schema=False,  # /openapi.json documents the API only
     )
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
     app.include_router(api_router(services, config.communities))
-    app.include_router(telegram_router(container.inbound, settings.telegram_webhook_secret))
+    app.include_router(
+        telegram_router(container.inbound, settings.telegram_webhook_secret),
+        include_in_schema=False,
+    )
     app.include_router(
         twilio_router(
             container.inbound,
             StatusService(container),
             settings.twilio_auth_token,
             settings.public_base_url,
-        )
+        ),
+        include_in_schema=False,
     )
     return app

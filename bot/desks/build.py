@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from admin.services import DashboardServices
+from bot.desks.api import ApiDesk
 from bot.desks.consultations import ConsultationsDesk
 from bot.desks.contacts import ContactsDesk
 from bot.desks.content import ContentDesk
@@ -32,4 +33,5 @@ def dashboard_services(container: Container) -> DashboardServices:
         simulator=SimulatorDesk(container),
         delivery=DeliveryDesk(container),
         tokens=TokensDesk(container),
+        api=ApiDesk(container),
     )
