@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from conversations.types import Channel
 from storage.db import transaction
-from storage.models import Contact, Outbox, TipReaction
+from storage.models import Outbox, TipReaction
 from tests.integration.world import (
     BUSY,
     ENGLISH_SMS,
