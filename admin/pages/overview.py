@@ -27,6 +27,8 @@ def router(kit: PageKit) -> APIRouter:
             role_name=tr._(ROLE_NAMES.get(who.role, who.role)),
             community_names=[(c, kit.communities[c].name) for c in ids],
             can_manage_staff=allowed(who, "staff"),
+            overviews=kit.services.overview.communities(ids),
+            names={c: kit.communities[c].name for c in ids},
         )
 
     @router.get("/admin/communities/{community_id}", response_class=HTMLResponse)
@@ -38,6 +40,7 @@ def router(kit: PageKit) -> APIRouter:
         community = kit.communities.get(community_id)
         if community is None:
             raise HTTPException(status_code=404, detail="No such community")
-        return kit.render(request, "community.html", community.name, who=who)
+        (found,) = kit.services.overview.communities([community_id])
+        return kit.render(request, "community.html", community.name, who=who, overview=found)
 
     return router
