@@ -122,7 +122,7 @@ def test_a_coordinator_elsewhere_never_sees_bettws(world: World, staff_client: C
     assert figure(page, "feltham-active") == 1
     assert figure(page, "feltham-reaction-not_for_me") == 1
     assert figure(page, "margate-active") == 0
-    assert colin.get("/admin/communities/bettws").status_code == 403
+    assert colin.get("/admin/communities/bettws").status_code == 404
     assert colin.get("/admin/communities/feltham").status_code == 200
 
 
