@@ -124,8 +124,9 @@ def router(kit: PageKit) -> APIRouter:
         lang = kit.language(request)
         found = events.list_events(kit.visible_communities(who))
         rows = [(s, when(s.event, lang), kit.communities[s.event.community].name) for s in found]
-        upcoming = [r for r in rows if r[0].status == "announced" and not r[0].ended]
-        past = [r for r in reversed(rows) if r not in upcoming]
+        is_upcoming = [s.status == "announced" and not s.ended for s, _, _ in rows]
+        upcoming = [r for r, up in zip(rows, is_upcoming, strict=True) if up]
+        past = [r for r, up in reversed(list(zip(rows, is_upcoming, strict=True))) if not up]
         return kit.render(
             request, "events_list.html", N_("Events"), who=who, upcoming=upcoming, past=past
         )

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 TAKEN = N_("There is already an event with this id: choose another.")
 ENDED = N_("This event has already ended, so it can no longer be changed.")
 CANCELLED = N_("This event has been cancelled, so it can no longer be changed.")
+PASSED = N_("That time has already passed: choose a later date.")
 NOT_STARTED = N_("Attendance can be marked once the event has started.")
 REFUSED = N_("That change could not be made. Check the details and try again.")
 
@@ -89,6 +90,8 @@ class EventsDesk:
         with transaction(self._container.sessions) as session:
             if session.get(EventRow, event.id) is not None:
                 raise EventRefused(TAKEN)
+            if event.ends_at <= self._container.clock():
+                raise EventRefused(PASSED)
             return self._save(session, event, actor, "event.create")
 
     def update(self, event: Event, actor: str) -> Saved:

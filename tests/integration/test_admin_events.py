@@ -143,6 +143,7 @@ def test_bad_input_is_shown_beside_the_field_and_nothing_is_stored(
         "reminders": (form(reminders=["P7D", "P1D", "PT2H", "PT1H"]), "at most 3 reminders"),
         "clocks": (form(start_date="2026-03-29", start_time="01:30"), "the clocks go forward"),
         "community": (form(community="atlantis"), "Choose one of your communities."),
+        "passed": (form(start_date="2026-03-01"), "That time has already passed"),
     }
     for name, (data, shown) in cases.items():
         response = post(wendy, "/admin/events/new", data, "/admin/events/new")
