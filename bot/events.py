@@ -58,46 +58,68 @@ def _messages(config: EngineConfig, event: Event, kind: str) -> Messages:
 
 def create(container: Container, event: Event, actor: str | None = None) -> Outcome:
     """Create and announce an event, or apply a change and tell those who said yes or maybe."""
+    with transaction(container.sessions) as session:
+        return save_event(container, session, event, actor)
+
+
+def update(container: Container, event: Event, actor: str | None = None) -> Outcome:
+    """Change an existing event (never create one) and tell those it concerns."""
+    with transaction(container.sessions) as session:
+        if session.get(EventRow, event.id) is None:
+            raise ConfigError(f"no event with id {event.id!r}")
+        return save_event(container, session, event, actor)
+
+
+def save_event(
+    container: Container, session: Session, event: Event, actor: str | None = None
+) -> Outcome:
+    """`create` inside the caller's transaction (so an audit entry can commit with it).
+
+    A new event is announced to its audience; a changed time or venue is sent to those who said
+    yes or maybe; a raised capacity gives places to those waiting.
+    """
     now = container.clock()
     if event.community not in container.engine.config.communities:
         raise ConfigError(f"unknown community {event.community!r}")
     if event.ends_at <= now:
         raise ConfigError(f"{event.id} has already ended: nothing to announce")
     config, timezone = container.engine.config, container.settings.timezone
-    with transaction(container.sessions) as session:
-        existing = session.get(EventRow, event.id)
-        if existing is not None and existing.status == "cancelled":
-            raise ConfigError(f"{event.id!r} was cancelled; give a new event a new id")
-        saved = store.save(session, event, now, actor)
-        today = now.astimezone(ZoneInfo(timezone)).date()
-        if saved.is_new:
-            sent = store.announce(
-                session, saved.row, today, _messages(config, event, "announce"), now
+    existing = session.get(EventRow, event.id)
+    if existing is not None and existing.status == "cancelled":
+        raise ConfigError(f"{event.id!r} was cancelled; give a new event a new id")
+    saved = store.save(session, event, now, actor)
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    if saved.is_new:
+        sent = store.announce(session, saved.row, today, _messages(config, event, "announce"), now)
+    else:
+        sent = 0
+        if saved.moved:
+            changed = _messages(config, event, "changed")
+            sent = store.tell(
+                session, saved.row, ("yes", "maybe"), changed, "changed", now, ask=True
             )
-        else:
-            sent = 0
-            if saved.moved:
-                changed = _messages(config, event, "changed")
-                sent = store.tell(
-                    session, saved.row, ("yes", "maybe"), changed, "changed", now, ask=True
-                )
-            sent += fill_places(config, session, saved.row, now)
+        sent += fill_places(config, session, saved.row, now)
     return Outcome(event.id, saved.is_new, sent)
 
 
 def cancel(container: Container, event_id: str) -> int:
     """Cancel an event and tell, in their language, everyone who said yes or maybe."""
-    now = container.clock()
     with transaction(container.sessions) as session:
-        row = session.get(EventRow, event_id, with_for_update=True)
-        if row is None:
-            raise ConfigError(f"no event with id {event_id!r}")
-        if row.status == "cancelled":
-            return 0
-        row.status, row.updated_at = "cancelled", now
-        event = Event.from_json(row.definition)
-        cancelled = _messages(container.engine.config, event, "cancelled")
-        return store.tell(session, row, ("yes", "maybe", "waitlist"), cancelled, "cancelled", now)
+        return cancel_event(container, session, event_id)
+
+
+def cancel_event(container: Container, session: Session, event_id: str) -> int:
+    """`cancel` inside the caller's transaction; 0 when it was already cancelled."""
+    now = container.clock()
+    row = session.get(EventRow, event_id, with_for_update=True)
+    if row is None:
+        raise ConfigError(f"no event with id {event_id!r}")
+    if row.status == "cancelled":
+        return 0
+    row.status, row.updated_at = "cancelled", now
+    event = Event.from_json(row.definition)
+    cancelled = _messages(container.engine.config, event, "cancelled")
+    return store.tell(session, row, ("yes", "maybe", "waitlist"), cancelled, "cancelled", now)
 
 
 def fill_places(config: EngineConfig, session: Session, row: EventRow, now: datetime) -> int:
@@ -191,4 +213,14 @@ def run_event_pass(container: Container, now: datetime) -> int:
     return written
 
 
-__all__ = ["EventRsvp", "Outcome", "after_rsvp", "cancel", "create", "run_event_pass"]
+__all__ = [
+    "EventRsvp",
+    "Outcome",
+    "after_rsvp",
+    "cancel",
+    "cancel_event",
+    "create",
+    "run_event_pass",
+    "save_event",
+    "update",
+]
