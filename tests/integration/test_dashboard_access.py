@@ -31,6 +31,7 @@ from tests.integration.world import World
 class Rule:
     permission: str | None  # None: any signed-in person
     scoped: bool = False  # the path names a thing that belongs to a community
+    owner: str | None = None  # the path names a thing only this person may see
 
 
 # (method, path) -> rule. Public routes (login) are not listed: see PUBLIC.
@@ -58,12 +59,46 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/content/upload"): Rule("content"),
     ("GET", "/admin/contacts"): Rule("contacts"),
     ("GET", "/admin/contacts/{code}"): Rule("contacts", scoped=True),
+    # results, exports and delivery
+    ("GET", "/admin/consultations/{consultation_id}/results"): Rule("results", scoped=True),
+    ("GET", "/admin/consultations/{consultation_id}/export.csv"): Rule("exports", scoped=True),
+    ("GET", "/admin/delivery"): Rule("delivery"),
+    ("POST", "/admin/delivery/{outbox_id}/retry"): Rule("delivery", scoped=True),
+    # events
+    ("GET", "/admin/events"): Rule("events"),
+    ("GET", "/admin/events/new"): Rule("events"),
+    ("POST", "/admin/events/new"): Rule("events"),
+    ("GET", "/admin/events/{event_id}"): Rule("events", scoped=True),
+    ("GET", "/admin/events/{event_id}/edit"): Rule("events", scoped=True),
+    ("POST", "/admin/events/{event_id}/edit"): Rule("events", scoped=True),
+    ("POST", "/admin/events/{event_id}/attendance"): Rule("events", scoped=True),
+    ("GET", "/admin/events/{event_id}/cancel"): Rule("events", scoped=True),
+    ("POST", "/admin/events/{event_id}/cancel"): Rule("events", scoped=True),
+    # the simulator: a conversation is its starter's alone
+    ("GET", "/admin/simulator"): Rule("simulator"),
+    ("POST", "/admin/simulator/start"): Rule("simulator"),
+    ("GET", "/admin/simulator/{session_id}"): Rule("simulator", owner="wendy"),
+    ("POST", "/admin/simulator/{session_id}/send"): Rule("simulator", owner="wendy"),
+    ("POST", "/admin/simulator/{session_id}/end"): Rule("simulator", owner="wendy"),
+    # staff accounts and API tokens (admins)
+    ("GET", "/admin/staff/new"): Rule("staff"),
+    ("POST", "/admin/staff/new"): Rule("staff"),
+    ("GET", "/admin/staff/{user_id}"): Rule("staff"),
+    ("POST", "/admin/staff/{user_id}"): Rule("staff"),
+    ("POST", "/admin/staff/{user_id}/password"): Rule("staff"),
+    ("POST", "/admin/staff/{user_id}/unlock"): Rule("staff"),
+    ("GET", "/admin/tokens"): Rule("settings"),
+    ("POST", "/admin/tokens/new"): Rule("settings"),
+    ("POST", "/admin/tokens/{token_id}/revoke"): Rule("settings"),
 }
+# Asked last, so the things they end are still there for the other routes.
+ENDINGS = ("/close", "/cancel", "/end", "/revoke")
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login"), ("POST", "/admin/logout")}
 
 
 @pytest.fixture
-def samples(world: World) -> Samples:
+def samples(world: World, staff_client: Callable[[str], TestClient]) -> Samples:
+    """Made after the staff (the fixture creates them), so wendy can own a conversation."""
     return make_samples(world)
 
 
@@ -95,7 +130,14 @@ def _expected(username: str | None, rule: Rule) -> str:
         return "forbidden"
     if rule.scoped and role != "admin" and "bettws" not in communities:
         return "hidden"
+    if rule.owner is not None and username != rule.owner:
+        return "hidden"
     return "allowed"
+
+
+def _order(item: tuple[tuple[str, str], Rule]) -> tuple[bool, bool, str]:
+    (method, path), _rule = item
+    return (method == "POST", path.endswith(ENDINGS), path)
 
 
 @pytest.mark.parametrize("username", [None, *PEOPLE])
@@ -111,7 +153,7 @@ def test_each_role_is_refused_what_it_may_not_do(
     assert asker is not None
     token = csrf_of(client, "/admin") if client else "no-session"
     wrong: list[str] = []
-    for (method, template), rule in sorted(RULES.items()):
+    for (method, template), rule in sorted(RULES.items(), key=_order):
         path = template.format(**samples.values)
         data = {"csrf": token} if method == "POST" else None
         response = asker.request(method, path, data=data, follow_redirects=False)
@@ -125,4 +167,20 @@ def test_each_role_is_refused_what_it_may_not_do(
         }[expected]
         if not ok:
             wrong.append(f"{method} {path}: {got}, expected {expected}")
+    assert wrong == []
+
+
+def test_every_api_route_needs_a_token(samples: Samples) -> None:
+    """No /api route answers anything but 401 without a bearer token, or with a wrong one."""
+    app = create_app(samples.world.container, with_workers=False)
+    routes = sorted(r for r in http_routes(app.routes) if r[1].startswith("/api"))
+    assert len(routes) >= 10
+    wrong: list[str] = []
+    with TestClient(app) as client:
+        for method, template in routes:
+            path = template.format(**samples.values)
+            for headers in ({}, {"Authorization": "Bearer elc_not-a-real-token"}):
+                response = client.request(method, path, headers=headers, json={})
+                if response.status_code != 401 or "WWW-Authenticate" not in response.headers:
+                    wrong.append(f"{method} {path} {headers}: {response.status_code}")
     assert wrong == []
