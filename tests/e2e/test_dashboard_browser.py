@@ -107,3 +107,106 @@ def test_each_role_signs_in_and_sees_its_own_navigation_on_a_phone(
     admin.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Staff").click()
     assert admin.get_by_role("cell", name="wendy").is_visible()
     check_page(admin)
+
+
+PARENT = "+447700900721"
+QUESTION_EN = "Which day suits you for stay and play?"
+
+
+def _join_bettws(dashboard: Dashboard, parent: str) -> None:
+    """A Bettws parent onboards by SMS in Welsh, as a real phone would."""
+    for body, expect in [
+        ("bettws", "Pa iaith"),
+        ("1", "Ydych chi'n cytuno"),
+        ("1", "fabi ar y ffordd"),
+        ("2", "dyddiad geni"),
+        ("1/5/2025", "alw eich plentyn"),
+        ("1", "plentyn arall"),
+        ("2", "gywir"),
+        ("1", "Dyna ni"),
+    ]:
+        dashboard.text(parent, body)
+        dashboard.wait_for_sms(parent, expect)
+
+
+def _create_consultation(page: Any, base: str) -> None:
+    page.goto(f"{base}/admin/consultations/new")
+    page.fill("#cid", "stay-and-play-day")
+    page.select_option("#community", "bettws")
+    page.fill("#title_en", "Stay and play day")
+    page.fill("#title_cy", "Diwrnod aros a chwarae")
+    page.fill("#intro_en", "Hello from Bettws Early Learning Community. One quick question.")
+    page.fill("#intro_cy", "Helo gan Gymuned Dysgu Cynnar Bettws. Un cwestiwn cyflym.")
+    page.select_option("#audience_channel", "sms")
+    page.fill("#age_min", "0")
+    page.fill("#age_max", "36")
+    page.select_option("#q1_type", "choice")
+    page.fill("#q1_text_en", QUESTION_EN)
+    page.fill("#q1_text_cy", "Pa ddiwrnod sy'n addas i chi ar gyfer aros a chwarae?")
+    page.fill("#q1_options_en", "Monday\nWednesday\nSaturday")
+    page.fill("#q1_options_cy", "Dydd Llun\nDydd Mercher\nDydd Sadwrn")
+
+
+def test_a_worker_launches_a_bilingual_consultation_a_parent_answers_a_coordinator_exports(
+    dashboard: Dashboard, chromium: Any
+) -> None:
+    _join_bettws(dashboard, PARENT)
+    base = dashboard.base
+
+    # A worker, on a phone, writes the consultation and previews it in both languages.
+    worker = _page(chromium, PHONE)
+    sign_in(worker, base, "wendy", PASSWORD)
+    _create_consultation(worker, base)
+    check_page(worker)
+    worker.click("#action-preview")
+    english, welsh = worker.locator("#preview-en"), worker.locator("#preview-cy")
+    assert QUESTION_EN in english.inner_text()
+    assert "Dydd Mercher" in welsh.inner_text()
+    assert "1 Monday" in english.locator(".sms-text").all_inner_texts()[-1]
+    assert worker.locator("span.tg-button", has_text="Saturday").count() >= 1
+    assert worker.locator(".segments").count() >= 4
+    dashboard.shots.take(worker, "consultation-preview-phone")
+    worker.click("#action-save")
+    worker.wait_for_url(f"{base}/admin/consultations/stay-and-play-day*")
+
+    # It goes to the segment: Bettws families on SMS with a child up to three.
+    worker.click("#launch-link")
+    assert worker.locator("#recipients").inner_text().strip().endswith("1")
+    check_page(worker)
+    dashboard.shots.take(worker, "consultation-launch-phone")
+    worker.check("#when-now")
+    worker.click("#launch-continue")
+    worker.click("#launch-confirm")
+    asked = dashboard.wait_for_sms(PARENT, "Pa ddiwrnod")
+    assert "2 Dydd Mercher" in asked
+
+    # The parent answers by SMS, in Welsh.
+    dashboard.text(PARENT, "2")
+    dashboard.wait_for_sms(PARENT, "Diolch")
+
+    # A worker may not see results or take the export.
+    results = f"{base}/admin/consultations/stay-and-play-day/results"
+    assert worker.goto(results).status == 403
+    assert worker.goto(results.replace("results", "export.csv")).status == 403
+
+    # A coordinator sees the answer in the chart and downloads the export.
+    coordinator = _page(chromium, LAPTOP)
+    sign_in(coordinator, base, "cerys", PASSWORD)
+    coordinator.goto(results)
+    chart = coordinator.locator(".bar-chart").first
+    wednesday = chart.locator(".bar-row", has_text="Wednesday")
+    assert "1 (100.0%)" in wednesday.inner_text()
+    drawn = wednesday.locator(".bar-fill").bounding_box()
+    track = wednesday.locator(".bar-track").bounding_box()
+    assert drawn and track and drawn["width"] == pytest.approx(track["width"], abs=1)
+    monday = chart.locator(".bar-row", has_text="Monday").locator(".bar-fill").bounding_box()
+    assert monday is not None and monday["width"] < 1
+    check_page(coordinator)
+    dashboard.shots.take(coordinator, "consultation-results")
+    with coordinator.expect_download() as download:
+        coordinator.click("#export-link")
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    header, row = exported.splitlines()[:2]
+    assert header.startswith("respondent,community,language,channel,age_band")
+    assert "bettws,cy,sms" in row and "Wednesday" in row
+    assert PARENT not in exported and PARENT[1:] not in exported
