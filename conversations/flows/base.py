@@ -43,6 +43,8 @@ class ChoiceSpec:
     id: str
     label: str
     synonyms: tuple[str, ...] = ()
+    # A language's own name ("Cymraeg", "English") is shown as it is, never translated.
+    translated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,10 @@ class Ctx:
         choices: Sequence[ChoiceSpec] = (),
         kind: MessageKind = MessageKind.REPLY,
     ) -> OutgoingMessage:
-        built = tuple(Choice(spec.id, self.label(spec.label)) for spec in choices)
+        built = tuple(
+            Choice(spec.id, self.label(spec.label) if spec.translated else spec.label)
+            for spec in choices
+        )
         return OutgoingMessage(text=text, locales=self.locales, choices=built, kind=kind)
 
     def say(self, text: str, choices: Sequence[ChoiceSpec] = ()) -> Reply:
@@ -102,7 +107,10 @@ class Ctx:
         options = [
             Option(
                 spec.id,
-                tuple(translator(lang)._(spec.label) for lang in self.config.languages)
+                tuple(
+                    translator(lang)._(spec.label) if spec.translated else spec.label
+                    for lang in self.config.languages
+                )
                 + spec.synonyms,
             )
             for spec in choices

@@ -45,7 +45,7 @@ def language_choices(languages: tuple[str, ...]) -> tuple[ChoiceSpec, ...]:
     """Each language offered by its own name, plus the words people type for it."""
     words = {"cy": ("welsh", "cymraeg", "cym", "cy"), "en": ("english", "saesneg", "eng", "en")}
     return tuple(
-        ChoiceSpec(f"lang:{lang}", language_name(lang), words.get(lang, (lang,)))
+        ChoiceSpec(f"lang:{lang}", language_name(lang), words.get(lang, (lang,)), translated=False)
         for lang in languages
     )
 

@@ -210,3 +210,43 @@ def test_a_worker_launches_a_bilingual_consultation_a_parent_answers_a_coordinat
     assert header.startswith("respondent,community,language,channel,age_band")
     assert "bettws,cy,sms" in row and "Wednesday" in row
     assert PARENT not in exported and PARENT[1:] not in exported
+
+
+# (who, path, screenshot name): every main page, each checked at phone width.
+MAIN_PAGES = [
+    ("cerys", "/admin", "overview"),
+    ("wendy", "/admin/consultations", "consultations"),
+    ("wendy", "/admin/consultations/new", "consultation-new"),
+    ("wendy", "/admin/events", "events"),
+    ("wendy", "/admin/events/new", "event-new"),
+    ("wendy", "/admin/inbox", "inbox"),
+    ("wendy", "/admin/simulator", "simulator"),
+    ("cerys", "/admin/content", "content"),
+    ("cerys", "/admin/content/preview", "content-preview"),
+    ("cerys", "/admin/contacts", "contacts"),
+    ("cerys", "/admin/delivery", "delivery"),
+    ("ada", "/admin/staff", "staff"),
+    ("ada", "/admin/tokens", "tokens"),
+]
+
+
+def test_every_main_page_reads_on_a_phone_and_a_laptop_in_both_languages(
+    dashboard: Dashboard, chromium: Any
+) -> None:
+    _join_bettws(dashboard, PARENT)
+    pages: dict[str, Any] = {}
+    for who, path, name in MAIN_PAGES:
+        for viewport, suffix in ((PHONE, "-phone"), (LAPTOP, "")):
+            key = f"{who}{suffix}"
+            if key not in pages:
+                pages[key] = _page(chromium, viewport)
+                sign_in(pages[key], dashboard.base, who, PASSWORD)
+            page = pages[key]
+            response = page.goto(f"{dashboard.base}{path}?lang=en")
+            assert response is not None and response.status == 200, path
+            check_page(page)
+            dashboard.shots.take(page, f"{name}{suffix}", full_page=not suffix)
+            welsh = page.goto(f"{dashboard.base}{path}?lang=cy")
+            assert welsh is not None and welsh.status == 200
+            assert page.locator("html").get_attribute("lang") == "cy"
+            check_page(page)
