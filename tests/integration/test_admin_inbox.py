@@ -21,7 +21,7 @@ from bot.dispatcher import Dispatcher
 from conversations.types import Channel
 from storage.audit_models import AuditEntry
 from storage.db import transaction
-from storage.models import InboxItem, InboxReply, Outbox
+from storage.models import ContactIdentity, InboxItem, InboxReply, Outbox
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.dispatching import run_dispatcher, sms_dispatcher, telegram_dispatcher
@@ -177,6 +177,20 @@ def test_an_opted_out_parent_is_not_written_to(world: World, staff_client: Staff
     token = csrf_of(wendy, f"/admin/inbox/{alert}")
     refused = wendy.post(f"/admin/inbox/{alert}/reply", data={"text": "Hello", "csrf": token})
     assert refused.status_code == 409 and "opted out" in refused.text
+    assert staff_replies(world) == [] and count(world, InboxReply) == 0
+
+
+def test_an_unreachable_parent_is_not_written_to(world: World, staff_client: Staff) -> None:
+    alert, _ = _two_items(world)
+    with transaction(world.container.sessions) as session:
+        identity = session.scalars(
+            select(ContactIdentity).where(ContactIdentity.address == ENGLISH_TELEGRAM)
+        ).one()
+        identity.reachable, identity.unreachable_reason = False, "blocked"
+    wendy = staff_client("wendy")
+    token = csrf_of(wendy, f"/admin/inbox/{alert}")
+    refused = wendy.post(f"/admin/inbox/{alert}/reply", data={"text": "Hello", "csrf": token})
+    assert refused.status_code == 409 and "cannot be reached" in refused.text
     assert staff_replies(world) == [] and count(world, InboxReply) == 0
 
 

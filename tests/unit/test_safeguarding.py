@@ -15,8 +15,9 @@ from bot.settings import ConfigError, load_safeguarding
 from conversations import effects as fx
 from conversations.engine import Engine
 from conversations.safeguarding import Screen, normalise
-from conversations.types import InboundKind, InboundMessage
+from conversations.types import EventView, InboundKind, InboundMessage
 from tests.unit.family import ENGINE, Family, engine_config, onboarded
+from tests.unit.test_event_flow import CLINIC
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = load_safeguarding(ROOT / "config" / "safeguarding.yaml")
@@ -115,7 +116,14 @@ STATES = {
     "welsh active": lambda: onboarded("cy", "bettws"),
     "choosing tip day": lambda: _then(onboarded(), "TIPS"),
     "opted out": lambda: _then(onboarded(), "STOP"),
+    "answering an event": lambda: _then(_then(_with_event(), "EVENTS"), "1"),
 }
+
+
+def _with_event() -> Family:
+    family = onboarded()
+    family.contact = replace(family.contact, events=(EventView(CLINIC, None),))
+    return family
 
 
 def _then(family: Family, text: str) -> Family:
@@ -131,6 +139,8 @@ def test_every_state_screens_every_language_without_changing_the_flow(
     state: str, text: str
 ) -> None:
     family = STATES[state]()
+    if state == "answering an event":
+        assert family.contact.state.step == "rsvp"
     event = family_event(family, text)
     plain = ENGINE.step(family.contact, event, family.now)
     screened = SCREENED.step(family.contact, event, family.now)
