@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conversations.i18n import available_languages
+from conversations.safeguarding import Screen
 from conversations.types import Community, EngineConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "20:00-08:00"
     default_community: str = "bettws"
     communities_file: Path = PROJECT_ROOT / "config" / "communities.yaml"
+    safeguarding_file: Path = PROJECT_ROOT / "config" / "safeguarding.yaml"
     privacy_notice_version: str = "2026-11"
     privacy_notice_url: str | None = None
     secret_key_file: Path = Field(default=Path(".elc-secret"))
@@ -118,6 +120,7 @@ class Settings(BaseSettings):
             privacy_notice_version=self.privacy_notice_version,
             privacy_notice_url=self.notice_url,
             languages=available_languages(),
+            safeguarding=load_safeguarding(self.safeguarding_file),
         )
 
 
@@ -152,3 +155,18 @@ def load_communities(path: Path) -> dict[str, Community]:
             )
         result[community.id] = community
     return result
+
+
+def load_safeguarding(path: Path) -> Screen:
+    """The safeguarding word lists: `terms: {language: [word or phrase, ...]}`."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read safeguarding lists from {path}: {error}") from error
+    terms = raw.get("terms") if isinstance(raw, dict) else None
+    if not isinstance(terms, dict) or not all(
+        isinstance(words, list) and all(isinstance(w, str) for w in words)
+        for words in terms.values()
+    ):
+        raise ConfigError(f"{path}: expected 'terms:' with a list of words for each language")
+    return Screen.of({str(lang): words for lang, words in terms.items()})

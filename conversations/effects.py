@@ -110,6 +110,14 @@ class Unexpected:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Safeguarding:
+    """A message with words on the safeguarding lists: an alert at the top of the inbox."""
+
+    text: str
+    matched: tuple[str, ...]
+
+
 Effect = (
     Reply
     | SetCommunity
@@ -126,6 +134,7 @@ Effect = (
     | RecordRsvp
     | SendCalendar
     | Unexpected
+    | Safeguarding
 )
 
 

@@ -9,6 +9,7 @@ from conversations.effects import (
     Effect,
     RecordConsent,
     Reply,
+    Safeguarding,
     SetCommunity,
     SetStatus,
     StepResult,
@@ -67,7 +68,18 @@ class Engine:
             prefix = (SetCommunity(community),)
             ctx = Ctx(self.config, _with_community(contact, community), now)
         result = self._route(ctx, event, text)
-        return StepResult(result.state, prefix + result.effects)
+        return StepResult(result.state, prefix + self._screened(event, result.effects))
+
+    def _screened(self, event: InboundMessage, effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
+        """Every text, in every state, against every language's list; the flow is unchanged.
+
+        A match becomes one safeguarding alert, in place of an "unexpected" inbox item.
+        """
+        matched = self.config.safeguarding.match(event.text)
+        if not matched:
+            return effects
+        kept = tuple(e for e in effects if not isinstance(e, Unexpected))
+        return (*kept, Safeguarding(event.text, tuple(matched)))
 
     def _community_for(self, event: InboundMessage) -> tuple[str, str]:
         """The community named by a deep link or the first SMS word, and the text left over."""

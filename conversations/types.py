@@ -8,6 +8,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from conversations.safeguarding import Screen
+
 if TYPE_CHECKING:
     from conversations.consultations.model import Consultation
     from conversations.content.library import TipLibrary
@@ -196,3 +198,4 @@ class EngineConfig:
     max_children: int = 6
     tips: TipLibrary | None = None
     pause_days: int = 28
+    safeguarding: Screen = field(default_factory=Screen)  # word lists every message is screened by

@@ -244,6 +244,17 @@ def _apply_one(
             session.add(
                 InboxItem(contact_id=contact.id, inbound_id=inbound_id, text=text, created_at=now)
             )
+        case fx.Safeguarding(text, matched):
+            session.add(
+                InboxItem(
+                    contact_id=contact.id,
+                    inbound_id=inbound_id,
+                    text=text,
+                    kind="safeguarding",
+                    matched=list(matched),
+                    created_at=now,
+                )
+            )
 
 
 def _reschedule(contact: Contact, now: datetime, timezone: str) -> None:
