@@ -14,7 +14,7 @@ from bot.settings import PROJECT_ROOT
 from conversations.types import Channel
 from storage import api_tokens
 from storage.db import transaction
-from storage.models import Contact, Outbox
+from storage.models import Contact, InboxItem, Outbox
 from storage.staff_models import StaffUser
 from tests.integration.world import World
 
@@ -31,6 +31,7 @@ def make_samples(world: World) -> Samples:
     """A Bettws parent; a Bettws consultation and event sent to them; a message to them that
     failed; wendy's simulator conversation; ada's API token. Call after the staff exist."""
     world.join(Channel.SMS, PARENT, "bettws", "2", "1", "2", "3/1/2025", "skip", "2", "1")
+    world.say(PARENT, "is the library open on saturday?")  # no flow expects it: the inbox
     consultation, problems = consultation_yaml.load(
         PROJECT_ROOT / "examples" / "consultations" / "play-park.yaml"
     )
@@ -60,6 +61,7 @@ def make_samples(world: World) -> Samples:
         )
         session.flush()
         token_id = token.id
+        item = session.scalars(select(InboxItem.id).where(InboxItem.contact_id == parent)).one()
     return Samples(
         world,
         {
@@ -71,5 +73,6 @@ def make_samples(world: World) -> Samples:
             "session_id": str(conversation),
             "user_id": str(wendy),
             "token_id": str(token_id),
+            "item_id": str(item),
         },
     )

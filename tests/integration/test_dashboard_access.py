@@ -74,6 +74,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/events/{event_id}/attendance"): Rule("events", scoped=True),
     ("GET", "/admin/events/{event_id}/cancel"): Rule("events", scoped=True),
     ("POST", "/admin/events/{event_id}/cancel"): Rule("events", scoped=True),
+    # the inbox
+    ("GET", "/admin/inbox"): Rule("inbox"),
+    ("GET", "/admin/inbox/{item_id}"): Rule("inbox", scoped=True),
+    ("POST", "/admin/inbox/{item_id}/reply"): Rule("inbox", scoped=True),
+    ("POST", "/admin/inbox/{item_id}/handled"): Rule("inbox", scoped=True),
     # the simulator: a conversation is its starter's alone
     ("GET", "/admin/simulator"): Rule("simulator"),
     ("POST", "/admin/simulator/start"): Rule("simulator"),
@@ -92,7 +97,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/tokens/{token_id}/revoke"): Rule("settings"),
 }
 # Asked last, so the things they end are still there for the other routes.
-ENDINGS = ("/close", "/cancel", "/end", "/revoke")
+ENDINGS = ("/close", "/cancel", "/end", "/revoke", "/handled")
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login"), ("POST", "/admin/logout")}
 
 
