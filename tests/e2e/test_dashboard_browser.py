@@ -234,6 +234,8 @@ def test_every_main_page_reads_on_a_phone_and_a_laptop_in_both_languages(
     dashboard: Dashboard, chromium: Any
 ) -> None:
     _join_bettws(dashboard, PARENT)
+    dashboard.text(PARENT, "Is the library open on Saturday?")
+    dashboard.text(PARENT, "I can't cope any more")
     pages: dict[str, Any] = {}
     for who, path, name in MAIN_PAGES:
         for viewport, suffix in ((PHONE, "-phone"), (LAPTOP, "")):
@@ -250,3 +252,40 @@ def test_every_main_page_reads_on_a_phone_and_a_laptop_in_both_languages(
             assert welsh is not None and welsh.status == 200
             assert page.locator("html").get_attribute("lang") == "cy"
             check_page(page)
+
+
+def test_a_worker_answers_a_safeguarding_alert_and_tries_the_bot_in_the_simulator(
+    dashboard: Dashboard, chromium: Any
+) -> None:
+    _join_bettws(dashboard, PARENT)
+    dashboard.text(PARENT, "Is the library open on Saturday?")
+    dashboard.text(PARENT, "Sorry, I can't cope any more")
+    page = _page(chromium, PHONE)
+    sign_in(page, dashboard.base, "wendy", PASSWORD)
+
+    # The alert is listed first, with the words that raised it marked.
+    page.goto(f"{dashboard.base}/admin/inbox")
+    first = page.locator("main h2").first
+    assert "Safeguarding alert" in first.inner_text()
+    assert page.locator("mark").first.inner_text().lower() in ("can't cope", "cant cope")
+    check_page(page)
+    dashboard.shots.take(page, "inbox-alert-phone")
+    first.get_by_role("link").click()
+    page.fill("#reply-text", "Hi, this is Wendy from the Early Learning Community. Can I call you?")
+    page.click("#send-reply")
+    dashboard.wait_for_sms(PARENT, "Can I call you?")
+
+    # The simulator: a Telegram parent, buttons pressed as on a phone, in Welsh.
+    page.goto(f"{dashboard.base}/admin/simulator")
+    page.select_option("#sim-channel", "telegram")
+    page.select_option("#sim-language", "cy")
+    page.select_option("#sim-community", "bettws")
+    page.click("#sim-start")
+    page.get_by_role("button", name="Cymraeg").click()
+    assert "Ydych chi'n cytuno" in page.locator(".phone").inner_text()
+    page.get_by_role("button", name="Ydw, rwy'n cytuno").click()
+    assert "fabi ar y ffordd" in page.locator(".phone").inner_text()
+    check_page(page)
+    dashboard.shots.take(page, "simulator-phone")
+    # Only the real parent was ever sent anything.
+    assert {call.to for call in dashboard.fake_twilio.sent()} == {PARENT}
