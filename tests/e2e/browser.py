@@ -65,6 +65,12 @@ class Shots:
         page.screenshot(path=str(path), full_page=full_page)
         return path
 
+    def element(self, locator: Any, name: str) -> Path:
+        """Just one part of a page (a preview, a chart)."""
+        path = self.folder / f"{name}.png"
+        locator.screenshot(path=str(path))
+        return path
+
 
 def check_page(page: Any) -> None:
     """What every dashboard page must be: labelled controls, no sideways scroll on a phone."""

@@ -162,10 +162,12 @@ def test_a_worker_launches_a_bilingual_consultation_a_parent_answers_a_coordinat
     english, welsh = worker.locator("#preview-en"), worker.locator("#preview-cy")
     assert QUESTION_EN in english.inner_text()
     assert "Dydd Mercher" in welsh.inner_text()
-    assert "1 Monday" in english.locator(".sms-text").all_inner_texts()[-1]
+    # As the phone shows it: one option a line.
+    assert "1 Monday\n2 Wednesday\n3 Saturday" in english.locator(".sms-text").last.inner_text()
     assert worker.locator("span.tg-button", has_text="Saturday").count() >= 1
     assert worker.locator(".segments").count() >= 4
-    dashboard.shots.take(worker, "consultation-preview-phone")
+    dashboard.shots.take(worker, "consultation-form-phone")
+    dashboard.shots.element(english, "consultation-preview-phone")
     worker.click("#action-save")
     worker.wait_for_url(f"{base}/admin/consultations/stay-and-play-day*")
 
