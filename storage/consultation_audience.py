@@ -63,8 +63,11 @@ def _age_band(today: date) -> ColumnElement[str]:
     )
 
 
-def audience_rows(audience: Audience, today: date) -> Select[*tuple[Any, ...]]:
-    """(contact id, community, language, channel, age band) of every active contact reached."""
+def audience_rows(
+    audience: Audience, today: date, real_only: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """(contact id, community, language, channel, age band) of every active contact reached;
+    `real_only` leaves out simulated parents (the simulator's, the terminal chat's)."""
     firsts = first_identities().subquery()
     query = (
         select(
@@ -78,6 +81,8 @@ def audience_rows(audience: Audience, today: date) -> Select[*tuple[Any, ...]]:
         .join(ContactIdentity, ContactIdentity.id == firsts.c.identity_id)
         .where(Contact.status == "active")
     )
+    if real_only:
+        query = query.where(Contact.is_simulated.is_(False))
     if audience.community is not None:
         query = query.where(Contact.community_id == audience.community)
     if audience.language is not None:
@@ -108,7 +113,8 @@ class Group:
 
 
 def count_audience(session: Session, audience: Audience, today: date) -> list[Group]:
-    rows = audience_rows(audience, today).subquery()
+    """Real families only: simulated parents are asked too, but cost nothing and count nowhere."""
+    rows = audience_rows(audience, today, real_only=True).subquery()
     columns = list(rows.c)
     language, channel = columns[2], columns[3]
     result = session.execute(
