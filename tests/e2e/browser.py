@@ -37,9 +37,12 @@ UNLABELLED = """() => [...document.querySelectorAll(
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator[Any]:
-    """A headless Chromium for the whole session, or a skip that says how to get one."""
+    """A headless Chromium for one test, or a skip that says how to get one.
+
+    Per test, not per session: Playwright's sync API keeps an event loop running while it is
+    open, and every later test that calls asyncio.run() would fail."""
     if not Path(CHROMIUM).exists():
         pytest.skip("browser tests need Chromium: apt-get install -y chromium (.ci/run does it)")
     try:
