@@ -81,6 +81,8 @@ def routes(api: ApiPort, need: Need) -> APIRouter:
             told = api.cancel_event(who.username, event_id)
         except KeyError:
             raise HTTPException(status_code=404, detail=NOT_FOUND) from None
+        except ApiProblem as problem:  # ended, or cancelled already
+            raise HTTPException(status_code=problem.status, detail=problem.messages) from None
         return CancelledOut(id=event_id, told=told)
 
     @router.get("/events/{event_id}/rsvps", response_model=RsvpsOut)

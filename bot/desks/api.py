@@ -18,15 +18,16 @@ from admin.ports.api import (
     PlanView,
     RsvpView,
 )
+from admin.ports.events import EventRefused
 from bot import consultations as consultation_cases
 from bot import events as event_cases
+from bot.desks.events import REFUSED, EventsDesk
 from bot.desks.tokens import token_hash
 from bot.settings import ConfigError
 from conversations.consultations.model import Consultation
 from conversations.consultations.validate import validate as validate_consultation
 from conversations.events.model import Event
 from conversations.events.validate import validate as validate_event
-from conversations.types import EngineConfig
 from storage import api_tokens, audit
 from storage import consultations as consultation_store
 from storage import events as event_store
@@ -45,18 +46,6 @@ EVENT_SHAPE = "the body should be a JSON object with id, title, description, sta
 
 def _no_lines(_path: str) -> int | None:
     return None  # JSON has no lines worth naming; problems name their path instead
-
-
-def audience_languages(data: dict[str, Any], config: EngineConfig) -> tuple[str, ...]:
-    """As the CLI: the languages of the audience's language or community, else of all."""
-    wanted = data.get("audience")
-    wanted = wanted if isinstance(wanted, dict) else {}
-    if isinstance(wanted.get("language"), str):
-        return (wanted["language"],)
-    community = config.communities.get(str(wanted.get("community")))
-    if community is not None:
-        return community.languages
-    return tuple(dict.fromkeys(lang for c in config.communities.values() for lang in c.languages))
 
 
 def consultation_view(row: ConsultationRow) -> ConsultationView:
@@ -129,7 +118,7 @@ class ApiDesk:
     def read_consultation(self, data: Any) -> Consultation:
         if not isinstance(data, dict):
             raise ApiProblem(422, [SHAPE])
-        languages = audience_languages(data, self._container.engine.config)
+        languages = consultation_cases.text_languages(data, self._container.engine.config)
         consultation, problems = validate_consultation(data, _no_lines, languages)
         if consultation is None:
             raise ApiProblem(422, [str(p) for p in problems] or [SHAPE])
@@ -241,22 +230,14 @@ class ApiDesk:
         return EventOutcome(outcome.event_id, outcome.created, outcome.messages)
 
     def cancel_event(self, actor: str, event_id: str) -> int:
+        """As the dashboard's Cancel (one transaction with its audit entry); KeyError when
+        there is no such event, ApiProblem 409 when it has ended or is already cancelled."""
         try:
-            told = event_cases.cancel(self._container, event_id)
-        except ConfigError:
-            raise KeyError(event_id) from None
-        with transaction(self._container.sessions) as session:
-            row = session.get_one(EventRow, event_id)
-            audit.record(
-                session,
-                at=self._container.clock(),
-                actor=actor,
-                action="event.cancel",
-                subject=f"event:{event_id}",
-                community_id=row.community_id,
-                detail={"told": told},
-            )
-        return told
+            return EventsDesk(self._container).cancel(event_id, actor)
+        except EventRefused as refused:
+            if refused.msgid == REFUSED:
+                raise KeyError(event_id) from None
+            raise ApiProblem(409, [refused.msgid]) from None
 
     def rsvps(self, actor: str, event_id: str) -> tuple[list[RsvpView], dict[str, int]]:
         """Who answered, by pseudonymous code; the look is audited."""
