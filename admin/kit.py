@@ -92,6 +92,10 @@ class PageKit:
         """A page in the staff member's language; `title`, `error` and `notice` are msgids."""
         session: Session = self.auth.session(request)
         lang = self.language(request)
+        # Every page says when safeguarding alerts wait, so nobody has to go looking.
+        alerts = 0
+        if who is not None and allowed(who, "inbox"):
+            alerts = self.services.inbox.open_alerts(self.visible_communities(who))
         tr = translator(lang)
         html = self.env.get_template(name).render(
             _=tr._,
@@ -103,6 +107,7 @@ class PageKit:
             error=tr._(error) if error else None,
             notice=tr._(notice) if notice else None,
             path=request.url.path,
+            open_alerts=alerts,
             **values,
         )
         response = HTMLResponse(html, status_code=status)

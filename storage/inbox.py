@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -51,6 +51,21 @@ def list_items(
         .limit(limit)
     )
     return [ItemRow(item, contact, channel) for item, contact, channel in session.execute(query)]
+
+
+def count_open_alerts(session: Session, communities: Sequence[str]) -> int:
+    """Safeguarding alerts nobody has handled yet, in these communities."""
+    query = (
+        select(func.count())
+        .select_from(InboxItem)
+        .join(Contact, Contact.id == InboxItem.contact_id)
+        .where(
+            InboxItem.kind == SAFEGUARDING,
+            InboxItem.handled_at.is_(None),
+            Contact.community_id.in_(list(communities)),
+        )
+    )
+    return int(session.scalar(query) or 0)
 
 
 def get_item(session: Session, item_id: int) -> ItemRow | None:

@@ -75,6 +75,10 @@ class InboxPort(Protocol):
         """Open (or handled) items in these communities, safeguarding alerts first."""
         ...
 
+    def open_alerts(self, communities: Sequence[str]) -> int:
+        """How many safeguarding alerts wait in these communities (shown in the navigation)."""
+        ...
+
     def entry(self, item_id: int) -> InboxEntry | None: ...
 
     def detail(self, item_id: int, actor: str) -> InboxDetail | None:

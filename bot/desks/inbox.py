@@ -66,6 +66,10 @@ class InboxDesk:
         with transaction(self._container.sessions) as session:
             return [_entry(row) for row in inbox.list_items(session, communities, handled)]
 
+    def open_alerts(self, communities: Sequence[str]) -> int:
+        with transaction(self._container.sessions) as session:
+            return inbox.count_open_alerts(session, communities)
+
     def entry(self, item_id: int) -> InboxEntry | None:
         with transaction(self._container.sessions) as session:
             row = inbox.get_item(session, item_id)

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from conversations.types import Channel
+from tests.integration.world import World
+
 
 def test_navigation_offers_only_what_the_role_may_use(
     staff_client: Callable[[str], TestClient],
@@ -27,3 +30,18 @@ def test_stylesheet_is_served_and_pages_switch_to_welsh(
     assert css.status_code == 200 and "max-width" in css.text
     welsh = client.get("/admin?lang=cy").text
     assert "Ymgynghoriadau" in welsh and 'lang="cy"' in welsh
+
+
+def test_open_safeguarding_alerts_show_on_every_page_for_their_community_only(
+    staff_client: Callable[[str], TestClient], world: World
+) -> None:
+    world.join(Channel.SMS, "+447700900831", "bettws", "2", "1", "2", "3/1/2025", "skip", "2", "1")
+    wendy = staff_client("wendy")
+    assert 'id="alerts-badge"' not in wendy.get("/admin").text
+    world.say("+447700900831", "I want to die")
+    for path in ("/admin", "/admin/events", "/admin/simulator"):
+        page = wendy.get(path).text
+        assert "Open safeguarding alerts: 1" in page, path
+    assert 'id="alerts-badge"' not in staff_client("colin").get("/admin").text
+    welsh = wendy.get("/admin?lang=cy").text
+    assert 'id="alerts-badge"' in welsh and "Open safeguarding" not in welsh
