@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from click.testing import Result
+from sqlalchemy import create_engine, update
 from typer.testing import CliRunner
 
 from bot.cli import app
+from storage.models import Contact
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAY_PARK = ROOT / "examples" / "consultations" / "play-park.yaml"
@@ -36,6 +38,12 @@ def _join(database_url: str, tmp_path: Path, address: str, script: str) -> None:
         env=_env(database_url, tmp_path),
     )
     assert chat.exit_code == 0, chat.output
+    # The terminal chat marks its parents simulated; this one stands for a real SMS family, so
+    # the launch counts and costs it.
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(update(Contact).values(is_simulated=False))
+    engine.dispose()
 
 
 def test_validate_lists_every_problem_with_its_line(tmp_path: Path) -> None:
