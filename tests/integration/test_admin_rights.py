@@ -110,13 +110,17 @@ def _leftovers(world: World, needles: list[str], contact_id: int | None) -> list
     found = []
     with transaction(world.container.sessions) as session:
         for table in Base.metadata.sorted_tables:
+            pointers = {
+                column.name
+                for column in table.columns
+                if any(fk.column.table.name == "contacts" for fk in column.foreign_keys)
+            }
             for row in session.execute(select(table)):
                 for column, value in zip(table.columns, row, strict=True):
                     if value is None:
                         continue
                     text = json.dumps(value, default=str) if isinstance(value, dict) else str(value)
-                    to_contacts = any(fk.column.table.name == "contacts" for fk in column.foreign_keys)
-                    if to_contacts and value == contact_id:
+                    if column.name in pointers and value == contact_id:
                         found.append(f"{table.name}.{column.name} = contact id")
                     if table.name == "audit_log" and column.name == "subject":
                         continue
@@ -201,7 +205,8 @@ def test_delete_yes_sends_the_goodbye_then_leaves_nothing_personal(
     assert _leftovers(world, _needles(who), who["id"]) == []
     assert _closed_answer_counted(world) == 1
     with transaction(world.container.sessions) as session:
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "contact.erase")).one()
+        erased = select(AuditEntry).where(AuditEntry.action == "contact.erase")
+        entry = session.scalars(erased).one()
         assert (entry.actor, entry.subject) == ("parent", f"contact:{who['code']}")
     assert world.contact_id(OTHER)  # the other family is untouched
     # Texting again is a new family, and STOP works for it.
@@ -284,3 +289,16 @@ def test_the_audit_log_page_filters_and_pages(world: World, staff_client: Client
     assert "Entries found: 0" in ada.get(f"/admin/audit?until={day}&since=2099-01-01").text
     assert ada.get("/admin/audit?since=yesterday").status_code == 400
     assert 'href="/admin/audit"' in ada.get("/admin/staff").text
+
+
+def test_a_goodbye_that_never_goes_is_given_up_and_the_clock_finishes(
+    world: World, tmp_path: Path
+) -> None:
+    who = _family(world, tmp_path)
+    _receive(world, PARENT, "DELETE")
+    _receive(world, PARENT, "yes")  # no dispatcher runs: the goodbye stays queued
+    world.tick(world.now + timedelta(hours=1))
+    assert _leftovers(world, [PARENT], None) != []  # still waiting for the goodbye
+    world.tick(world.now + timedelta(days=1))
+    assert _leftovers(world, _needles(who), who["id"]) == []
+    assert _closed_answer_counted(world) == 1
