@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from admin.auth import N_, Session, StaffAccounts, StaffAuth, StaffIdentity, password_problem
 from admin.kit import PageKit, make_environment
 from admin.pages import (
+    audit,
     consultations,
     contacts,
     content,
@@ -33,7 +34,9 @@ from conversations.types import Community
 LOGIN_REFUSED = N_(
     "Wrong username or password. After 5 wrong attempts an account is locked for 15 minutes."
 )
-AREAS = (overview, consultations, results, events, content, contacts, inbox, simulator, delivery)
+AREAS = (
+    overview, consultations, results, events, content, contacts, inbox, simulator, delivery, audit,
+)  # fmt: skip
 
 
 def dashboard_router(

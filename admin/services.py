@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from admin.ports.api import ApiPort
+from admin.ports.audit import AuditPort
 from admin.ports.consultations import ConsultationsPort
 from admin.ports.contacts import ContactsPort
 from admin.ports.content import ContentPort
@@ -30,3 +31,4 @@ class DashboardServices:
     delivery: DeliveryPort
     tokens: TokensPort
     api: ApiPort
+    audit: AuditPort

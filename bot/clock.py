@@ -20,14 +20,25 @@ from bot.consultation_clock import run_consultation_pass
 from bot.container import Container
 from bot.events import run_event_pass
 from bot.tips import run_tip_pass
+from storage import erasure
+from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Container, datetime], int]
+
+
+def run_erasure_pass(container: Container, now: datetime) -> int:
+    """Finish DELETE erasures whose goodbye the dispatcher did not see through (a backstop)."""
+    with transaction(container.sessions) as session:
+        return erasure.finish(session, now)
+
+
 JOBS: dict[str, Job] = {
     "tips": run_tip_pass,
     "consultations": run_consultation_pass,
     "events": run_event_pass,
+    "erasures": run_erasure_pass,
 }
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.inbound import utcnow
 from bot.senders import Outcome, Sender, SendResult
 from conversations.types import ContactStatus, MessageKind
-from storage import delivery
+from storage import delivery, erasure
 from storage.db import transaction
 from storage.models import Contact, ContactIdentity, Outbox
 
@@ -164,11 +164,17 @@ class Dispatcher:
 
     def _record(self, outcomes: list[tuple[Job, SendResult]], now: datetime) -> None:
         with transaction(self.sessions) as session:
+            goodbyes: list[int] = []
             for job, result in outcomes:
                 row = session.get(Outbox, job.outbox_id)
                 if row is None:
                     continue
+                if row.message.get(erasure.THEN_ERASE) and row.contact_id is not None:
+                    goodbyes.append(row.contact_id)
                 self._apply(session, row, result, now)
+            if goodbyes:  # DELETE's goodbye is out: the contact and its identity go now
+                session.flush()
+                erasure.finish(session, now, goodbyes)
 
     def _apply(self, session: Session, row: Outbox, result: SendResult, now: datetime) -> None:
         row.lease_until = None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.consultation_followup import ask_if_free
 from bot.events import after_rsvp
 from conversations.engine import Engine
+from conversations.keywords import Keyword, match_keyword
 from conversations.types import Channel, InboundMessage
 from storage import contacts, inbound, outbox
 from storage.db import transaction
@@ -115,12 +116,13 @@ class InboundService:
                     ContactIdentity.channel == row.channel,
                 )
             ).first()
-            if identity is None:  # erased meanwhile: nothing to answer
+            if identity is None or contact.erased_at is not None:  # erased: nothing to answer
                 inbound.mark_processed(row, self.clock())
                 continue
             channel = Channel(row.channel)
             now = self.clock()
-            view = contacts.snapshot(session, contact, channel, now)
+            mydata = match_keyword(row.text or "") is Keyword.MYDATA
+            view = contacts.snapshot(session, contact, channel, now, with_records=mydata)
             event = inbound.as_event(row, identity.address)
             if event.press is not None:
                 outbox.enqueue_button_ack(session, contact_id, identity, event.press, now)

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     safeguarding_file: Path = PROJECT_ROOT / "config" / "safeguarding.yaml"
     privacy_notice_version: str = "2026-11"
     privacy_notice_url: str | None = None
+    privacy_contact: str = ""  # MYDATA tells parents this for a full copy of their data
     secret_key_file: Path = Field(default=Path(".elc-secret"))
     telegram_rate: float = 30.0  # messages a second, all workers together
     twilio_mps: float = 10.0  # Twilio's messages a second for the sender (10 on a UK long code)
@@ -121,6 +122,7 @@ class Settings(BaseSettings):
             privacy_notice_url=self.notice_url,
             languages=available_languages(),
             safeguarding=load_safeguarding(self.safeguarding_file),
+            privacy_contact=self.privacy_contact.strip(),
         )
 
 

@@ -118,6 +118,13 @@ class Safeguarding:
     matched: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EraseContact:
+    """DELETE confirmed: erase the family, then send `goodbye` (the last message they get)."""
+
+    goodbye: OutgoingMessage
+
+
 Effect = (
     Reply
     | SetCommunity
@@ -135,6 +142,7 @@ Effect = (
     | SendCalendar
     | Unexpected
     | Safeguarding
+    | EraseContact
 )
 
 

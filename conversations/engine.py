@@ -22,6 +22,7 @@ from conversations.flows import (
     events,
     language,
     onboarding,
+    rights,
     schedule,
     tips,
 )
@@ -46,6 +47,7 @@ FLOWS: dict[str, Flow] = {
     birth.FLOW: birth.FLOW_OBJECT,
     consultation.FLOW: consultation.FLOW_OBJECT,
     events.FLOW: events.FLOW_OBJECT,
+    rights.FLOW: rights.FLOW_OBJECT,
 }
 
 
@@ -106,7 +108,7 @@ class Engine:
             pressed = events.pressed(ctx, event.choice_id)  # an RSVP or EVENTS list button
             if pressed is not None:
                 return pressed
-        if contact.status is ContactStatus.OPTED_OUT:
+        if contact.status is ContactStatus.OPTED_OUT and state.flow != rights.FLOW:
             return StepResult(state, (ctx.say(_unsubscribed(ctx)),))
         if state.flow is None or state.flow not in FLOWS:
             if contact.status is ContactStatus.DECLINED:
@@ -157,12 +159,12 @@ class Engine:
         if keyword is Keyword.START:
             return self._start(ctx)
         if keyword is Keyword.HELP:
-            effects: list[Effect] = [ctx.say(_help(ctx))]
-            if state.flow in FLOWS and contact.status is not ContactStatus.OPTED_OUT:
-                effects.append(Reply(FLOWS[state.flow].ask(ctx, state)))
-            elif contact.status is ContactStatus.ONBOARDING and state.flow is None:
-                return _then(effects, onboarding.begin(ctx))
-            return StepResult(state, tuple(effects))
+            return _carry_on(ctx, ctx.say(_help(ctx)))
+        # A family's rights hold in every state, opted out or not yet set up.
+        if keyword is Keyword.MYDATA:
+            return _carry_on(ctx, ctx.say(rights.describe(ctx)))
+        if keyword is Keyword.DELETE:
+            return rights.begin(ctx, state)
         if contact.status is ContactStatus.OPTED_OUT:
             return StepResult(state, (ctx.say(_unsubscribed(ctx)),))
         if keyword is Keyword.LANGUAGE:
@@ -200,6 +202,18 @@ class Engine:
             consent = RecordConsent(contact.consent_version or "", agreed=True)
             return StepResult(IDLE, (SetStatus(ContactStatus.ACTIVE), consent, ctx.say(back)))
         return _then([SetStatus(ContactStatus.ONBOARDING)], onboarding.begin(ctx))
+
+
+def _carry_on(ctx: Ctx, said: Reply) -> StepResult:
+    """Say something, then ask the open question again (or begin onboarding)."""
+    contact, state = ctx.contact, ctx.contact.state
+    effects: list[Effect] = [said]
+    opted_out = contact.status is ContactStatus.OPTED_OUT
+    if state.flow in FLOWS and (not opted_out or state.flow == rights.FLOW):
+        effects.append(Reply(FLOWS[state.flow].ask(ctx, state)))
+    elif contact.status is ContactStatus.ONBOARDING and state.flow is None:
+        return _then(effects, onboarding.begin(ctx))
+    return StepResult(state, tuple(effects))
 
 
 def _then(effects: list[Effect], result: StepResult) -> StepResult:

@@ -17,6 +17,8 @@ class Keyword(StrEnum):
     RESUME = "resume"
     TIPS = "tips"
     EVENTS = "events"
+    MYDATA = "mydata"
+    DELETE = "delete"
 
 
 # Twilio's own opt-out words come first; the Welsh ones await a translator's sign-off.
@@ -36,6 +38,8 @@ WORDS: dict[Keyword, dict[str, tuple[str, ...]]] = {
     Keyword.RESUME: {"en": ("resume", "unpause"), "cy": ("parhau", "ailgychwyn")},
     Keyword.TIPS: {"en": ("tips", "tip"), "cy": ("awgrymiadau", "awgrym")},
     Keyword.EVENTS: {"en": ("events", "event"), "cy": ("digwyddiadau", "digwyddiad")},
+    Keyword.MYDATA: {"en": ("mydata", "my data"), "cy": ("fy nata", "fynata", "fy data")},
+    Keyword.DELETE: {"en": ("delete", "delete me"), "cy": ("dileu", "dileu fi")},
 }
 
 _LOOKUP: dict[str, Keyword] = {

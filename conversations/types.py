@@ -155,6 +155,16 @@ class EventView:
 
 
 @dataclass(frozen=True, slots=True)
+class Records:
+    """What else is held about a contact, for MYDATA: channels, consent time and counts."""
+
+    channels: tuple[str, ...] = ()
+    consented_at: datetime | None = None
+    consultations: int = 0  # consultations with at least one answer
+    events: int = 0  # events with a yes, maybe, no or waitlist answer
+
+
+@dataclass(frozen=True, slots=True)
 class ContactSnapshot:
     """Everything the engine may know about a contact when a message arrives."""
 
@@ -175,6 +185,7 @@ class ContactSnapshot:
     consultation: Consultation | None = None  # the one the parent is answering, if any
     consultation_closed: bool = False  # closed early by staff (closes_at is in `consultation`)
     events: tuple[EventView, ...] = ()  # upcoming, not cancelled, in the contact's community
+    records: Records | None = None  # loaded for the message being handled (MYDATA reads it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,3 +210,4 @@ class EngineConfig:
     tips: TipLibrary | None = None
     pause_days: int = 28
     safeguarding: Screen = field(default_factory=Screen)  # word lists every message is screened by
+    privacy_contact: str = ""  # how to ask for a full copy of one's data (MYDATA); "" = reply here

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.audit_models import AuditEntry
@@ -47,3 +47,39 @@ def recent(
     if subject is not None:
         query = query.where(AuditEntry.subject == subject)
     return session.scalars(query).all()
+
+
+def search(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, Sequence[AuditEntry]]:
+    """One page of entries, newest first, and how many match in all."""
+    conditions = []
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if actor:
+        conditions.append(AuditEntry.actor == actor)
+    if since is not None:
+        conditions.append(AuditEntry.at >= since)
+    if until is not None:
+        conditions.append(AuditEntry.at < until)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return int(total or 0), rows
+
+
+def actions(session: Session) -> list[str]:
+    """Every action the log holds, for the filter."""
+    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

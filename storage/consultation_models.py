@@ -75,7 +75,8 @@ class ConsultationAnswer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(
+    # NULL once the family is erased: a closed-question answer stays, anonymous, in the counts.
+    contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[str] = mapped_column(String(48))

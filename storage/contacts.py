@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from conversations import effects as fx
 from conversations.slots import local_week, next_slot
-from conversations.types import Channel, ContactSnapshot, ContactStatus
+from conversations.types import Channel, ContactSnapshot, ContactStatus, OutgoingMessage
 from conversations.types import Child as ChildView
 from conversations.types import ConversationState as StateView
-from storage import consultations, events
+from storage import audit, consultations, erasure, events, rights
 from storage.models import (
     Child,
     Consent,
@@ -89,9 +89,14 @@ def lock(session: Session, contact_id: int) -> Contact:
 
 
 def snapshot(
-    session: Session, contact: Contact, channel: Channel, now: datetime | None = None
+    session: Session,
+    contact: Contact,
+    channel: Channel,
+    now: datetime | None = None,
+    with_records: bool = False,
 ) -> ContactSnapshot:
-    """What the engine may know about this contact (upcoming events only when `now` is given)."""
+    """What the engine may know about this contact (upcoming events only when `now` is given;
+    `with_records` adds what MYDATA reports)."""
     children = session.scalars(
         select(Child).where(Child.contact_id == contact.id).order_by(Child.id)
     )
@@ -132,6 +137,7 @@ def snapshot(
             if now is not None and contact.status == ContactStatus.ACTIVE.value
             else ()
         ),
+        records=rights.records(session, contact.id) if with_records else None,
     )
 
 
@@ -146,6 +152,9 @@ def apply(
 ) -> None:
     """Write the engine's decisions: contact changes, children, consents, state and the outbox."""
     for effect in result.effects:
+        if isinstance(effect, fx.EraseContact):
+            erase_for_goodbye(session, contact, identity, effect.goodbye, now)
+            return
         _apply_one(session, contact, identity, effect, now, inbound_id, timezone)
         if isinstance(effect, fx.SetStatus | fx.SetTipSchedule | fx.PauseTips):
             _reschedule(contact, now, timezone)
@@ -157,6 +166,35 @@ def apply(
     state.flow, state.step = result.state.flow, result.state.step
     state.data = dict(result.state.data)
     state.updated_at = now
+
+
+def erase_for_goodbye(
+    session: Session,
+    contact: Contact,
+    identity: ContactIdentity,
+    goodbye: OutgoingMessage,
+    now: datetime,
+) -> None:
+    """DELETE confirmed: erase now, keeping only the contact row and identity until the
+    goodbye has gone (`erasure.finish`, called by the dispatcher and the clock, ends them)."""
+    audit.record(
+        session,
+        at=now,
+        actor="parent",
+        action="contact.erase",
+        subject=f"contact:{contact.code}",
+        community_id=contact.community_id,
+        reason="DELETE",
+    )
+    session.flush()
+    erasure.erase(session, contact.id, now, keep_identity=True)
+    contact.code = new_code()  # the old code now names nobody
+    contact.language = contact.consent_version = None
+    contact.status, contact.opted_out_at = ContactStatus.OPTED_OUT.value, now
+    contact.paused_until = contact.next_tip_at = contact.last_inbound_at = None
+    contact.erased_at = contact.updated_at = now
+    row = enqueue(session, contact.id, identity, goodbye, now)
+    row.message = {**row.message, erasure.THEN_ERASE: True}
 
 
 def _apply_one(

@@ -53,6 +53,8 @@ class Contact(Base):
     tip_time: Mapped[str] = mapped_column(String(5), default="10:00", server_default="10:00")
     next_tip_at: Mapped[datetime | None] = mapped_column(index=True)  # when the clock next looks
     paused_until: Mapped[datetime | None]
+    # Set by DELETE: everything else is gone; the row and its identity wait for the goodbye.
+    erased_at: Mapped[datetime | None]
 
 
 class ContactIdentity(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.contact_search import ContactFilter, MessageLine
 
@@ -63,6 +63,17 @@ class ContactDetail:
     messages: tuple[MessageLine, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ContactBrief:
+    """Enough to confirm an erasure: no addresses, no children's dates."""
+
+    code: str
+    community_id: str
+    status: str
+    simulated: bool
+    children: int
+
+
 class ContactsPort(Protocol):
     """Implemented by bot/desks/contacts.py."""
 
@@ -73,4 +84,16 @@ class ContactsPort(Protocol):
     def open(self, code: str, communities: list[str], actor: str) -> ContactDetail | None:
         """The contact with the code, audited as `contact.open` in the same transaction;
         None (and no audit) when there is none in these communities."""
+        ...
+
+    def brief(self, code: str, communities: list[str]) -> ContactBrief | None:
+        """The contact with the code in these communities, unaudited (no personal data)."""
+        ...
+
+    def copy(self, code: str, communities: list[str], actor: str) -> dict[str, Any] | None:
+        """Everything held about the family (a subject access copy), audited `contact.copy`."""
+        ...
+
+    def erase(self, code: str, communities: list[str], actor: str, reason: str) -> bool:
+        """Erase the family now, audited `contact.erase` with the reason; False if not found."""
         ...

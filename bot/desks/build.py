@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from admin.services import DashboardServices
 from bot.desks.api import ApiDesk
+from bot.desks.audit import AuditDesk
 from bot.desks.consultations import ConsultationsDesk
 from bot.desks.contacts import ContactsDesk
 from bot.desks.content import ContentDesk
@@ -34,4 +35,5 @@ def dashboard_services(container: Container) -> DashboardServices:
         delivery=DeliveryDesk(container),
         tokens=TokensDesk(container),
         api=ApiDesk(container),
+        audit=AuditDesk(container),
     )

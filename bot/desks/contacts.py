@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from admin.ports.contacts import Address, ChildDetail, ContactDetail, ContactPage, ContactSummary
+from admin.ports.contacts import (
+    Address,
+    ChildDetail,
+    ContactBrief,
+    ContactDetail,
+    ContactPage,
+    ContactSummary,
+)
 from admin.ports.content import band_of
 from conversations.content.library import stage_on
-from storage import audit, contact_search
+from storage import audit, contact_search, erasure, rights
 from storage.contact_search import ContactFilter
 from storage.db import transaction
 
@@ -102,3 +109,51 @@ class ContactsDesk:
                 addresses=addresses,
                 messages=messages,
             )
+
+    def brief(self, code: str, communities: list[str]) -> ContactBrief | None:
+        with transaction(self._container.sessions) as session:
+            contact = contact_search.by_code(session, code, communities)
+            if contact is None:
+                return None
+            children = len(contact_search.children(session, contact.id))
+            return ContactBrief(
+                contact.code, contact.community_id, contact.status, contact.is_simulated, children
+            )
+
+    def copy(self, code: str, communities: list[str], actor: str) -> dict[str, Any] | None:
+        now = self._container.clock()
+        with transaction(self._container.sessions) as session:
+            contact = contact_search.by_code(session, code, communities)
+            if contact is None:
+                return None
+            found = rights.full_copy(session, contact)
+            audit.record(
+                session,
+                at=now,
+                actor=actor,
+                action="contact.copy",
+                subject=f"contact:{contact.code}",
+                community_id=contact.community_id,
+            )
+            return {"made_at": now.isoformat(), "made_by": actor, **found}
+
+    def erase(self, code: str, communities: list[str], actor: str, reason: str) -> bool:
+        now = self._container.clock()
+        with transaction(self._container.sessions) as session:
+            contact = contact_search.by_code(session, code, communities)
+            if contact is None:
+                return False
+            audit.record(
+                session,
+                at=now,
+                actor=actor,
+                action="contact.erase",
+                subject=f"contact:{contact.code}",
+                community_id=contact.community_id,
+                reason=reason,
+            )
+            contact_id = contact.id
+            session.flush()
+            session.expunge(contact)
+            erasure.erase(session, contact_id, now)
+            return True

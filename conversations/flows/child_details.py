@@ -128,23 +128,23 @@ def nickname_question(ctx: Ctx) -> str:
 
 def describe(ctx: Ctx, child: Child) -> str:
     """One line about a child, in every current locale, e.g. 'Sam: born 12 March 2025'."""
-    lines = []
-    for lang in ctx.locales:
-        tr = translator(lang)
-        name = child.nickname
-        if child.due_date is not None:
-            when = tr.date(child.due_date)
-            line = (
-                tr._("{name}: due {date}", name=name, date=when)
-                if name
-                else tr._("A baby due {date}", date=when)
-            )
-        else:
-            when = tr.date(child.birth_date) if child.birth_date else "?"
-            line = (
-                tr._("{name}: born {date}", name=name, date=when)
-                if name
-                else tr._("A child born {date}", date=when)
-            )
-        lines.append(line)
-    return " / ".join(lines)
+    return " / ".join(child_line(lang, child) for lang in ctx.locales)
+
+
+def child_line(lang: str, child: Child) -> str:
+    """One line about a child in one language."""
+    tr = translator(lang)
+    name = child.nickname
+    if child.due_date is not None:
+        when = tr.date(child.due_date)
+        return (
+            tr._("{name}: due {date}", name=name, date=when)
+            if name
+            else tr._("A baby due {date}", date=when)
+        )
+    when = tr.date(child.birth_date) if child.birth_date else "?"
+    return (
+        tr._("{name}: born {date}", name=name, date=when)
+        if name
+        else tr._("A child born {date}", date=when)
+    )

@@ -14,7 +14,7 @@ FLOW = "children"
 
 ADD = ChoiceSpec("ch:add", N_("Add a child"), ("add", "ychwanegu"))
 CHANGE = ChoiceSpec("ch:change", N_("Change a date"), ("change", "newid"))
-REMOVE = ChoiceSpec("ch:remove", N_("Remove a child"), ("remove", "delete", "tynnu"))
+REMOVE = ChoiceSpec("ch:remove", N_("Remove a child"), ("remove", "tynnu"))
 FINISHED = ChoiceSpec("ch:done", N_("Done"), ("done", "finished", "dim", "gorffen", "wedi gorffen"))
 YES_REMOVE = ChoiceSpec("rm:yes", N_("Yes, remove"), ("yes", "ie", "ydw"))
 KEEP = ChoiceSpec("rm:no", N_("No, keep"), ("no", "na", "nac ydw"))

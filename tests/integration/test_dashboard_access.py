@@ -59,6 +59,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/content/upload"): Rule("content"),
     ("GET", "/admin/contacts"): Rule("contacts"),
     ("GET", "/admin/contacts/{code}"): Rule("contacts", scoped=True),
+    ("GET", "/admin/contacts/{code}/copy.json"): Rule("contacts", scoped=True),
+    ("GET", "/admin/contacts/{code}/erase"): Rule("contacts", scoped=True),
+    ("POST", "/admin/contacts/{code}/erase"): Rule("contacts", scoped=True),
     # results, exports and delivery
     ("GET", "/admin/consultations/{consultation_id}/results"): Rule("results", scoped=True),
     ("GET", "/admin/consultations/{consultation_id}/export.csv"): Rule("exports", scoped=True),
@@ -93,6 +96,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/staff/{user_id}/password"): Rule("staff"),
     ("POST", "/admin/staff/{user_id}/unlock"): Rule("staff"),
     ("GET", "/admin/tokens"): Rule("settings"),
+    ("GET", "/admin/audit"): Rule("settings"),
     ("POST", "/admin/tokens/new"): Rule("settings"),
     ("POST", "/admin/tokens/{token_id}/revoke"): Rule("settings"),
 }

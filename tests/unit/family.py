@@ -55,6 +55,7 @@ class Family:
         )
         self.consents: list[tuple[str, bool]] = []
         self.inbox: list[str] = []
+        self.erased = False
         self.last: list[OutgoingMessage] = []
 
     def send(
@@ -75,7 +76,11 @@ class Family:
             payload=payload,
         )
         result = ENGINE.step(self.contact, event, self.now)
-        self.last = [e.message for e in result.effects if isinstance(e, fx.Reply)]
+        self.last = [
+            e.message if isinstance(e, fx.Reply) else e.goodbye
+            for e in result.effects
+            if isinstance(e, fx.Reply | fx.EraseContact)
+        ]
         self._apply(result)
         return self.last
 
@@ -115,6 +120,8 @@ class Family:
                     children = [c for c in children if c.id != child_id]
                 case fx.Unexpected(text):
                     self.inbox.append(text)
+                case fx.EraseContact():
+                    self.erased = True
         self.contact = replace(contact, children=tuple(children))
 
 

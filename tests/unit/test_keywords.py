@@ -256,3 +256,60 @@ def test_tip_keywords_act_only_for_signed_up_parents(
     else:
         assert after.state == before.state or after.state.flow == "onboarding"
         assert "paused" not in family.text
+
+
+@pytest.mark.parametrize(("state", "word"), _cases(Keyword.MYDATA))
+def test_mydata_says_what_is_kept_and_keeps_the_open_question(state: str, word: str) -> None:
+    family = STATES[state]()
+    before = family.contact
+    family.send(word.upper())
+    said = family.last[0].text
+    assert "what we keep about you" in said or "beth rydyn ni'n ei gadw" in said
+    assert "DELETE" in said or "DILEU" in said
+    assert not family.erased
+    if state == "new":
+        assert family.contact.state.flow == "onboarding"
+    else:
+        assert family.contact.state == before.state
+        assert family.contact.status is before.status
+        assert family.contact.children == before.children
+    if before.state.flow is not None and state != "opted-out":
+        assert family.last[-1].choices or "?" in family.last[-1].text
+    if state in ("active", "children-menu", "language-flow"):
+        assert "Sam: born 1 May 2025" in said and "2026-11" in said
+
+
+@pytest.mark.parametrize(("state", "word"), _cases(Keyword.DELETE))
+def test_delete_asks_first_and_no_carries_on_where_they_were(state: str, word: str) -> None:
+    family = STATES[state]()
+    before = family.contact
+    family.send(word.title())
+    assert [c.id for c in family.last[-1].choices] == ["erase:yes", "erase:no"]
+    assert family.contact.children == before.children and not family.erased
+    family.press("erase:no")
+    assert not family.erased
+    assert family.contact.children == before.children
+    assert family.contact.status is before.status
+    if state != "new":
+        assert family.contact.state == before.state
+
+
+@pytest.mark.parametrize(("state", "word"), _cases(Keyword.DELETE))
+def test_delete_then_yes_erases_and_says_goodbye(state: str, word: str) -> None:
+    family = STATES[state]()
+    family.send(word)
+    family.send("yes" if state.endswith("language") or state == "new" else "ie")
+    assert family.erased
+    assert "goodbye" in family.text or "hwyl fawr" in family.text.lower()
+    assert family.contact.state.flow is None
+
+
+def test_mydata_in_welsh_for_a_known_family() -> None:
+    family = onboarded("cy", "bettws")
+    family.send("FY NATA")
+    said = family.text
+    assert "Dyma beth rydyn ni'n ei gadw amdanoch chi." in said
+    assert "Iaith: Cymraeg. Cymuned: Bettws. Negeseuon drwy: SMS." in said
+    assert "Sam: ganwyd 1 Mai 2025" in said
+    assert "Awgrymiadau: Dydd Mawrth am 10:00." in said
+    assert "DILEU" in said and "DELETE" not in said
