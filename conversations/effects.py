@@ -118,6 +118,13 @@ class Safeguarding:
     matched: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Signpost:
+    """Where to get help, from the deployment's configuration: a reply, at most once a day."""
+
+    message: OutgoingMessage
+
+
 Effect = (
     Reply
     | SetCommunity
@@ -135,6 +142,7 @@ Effect = (
     | SendCalendar
     | Unexpected
     | Safeguarding
+    | Signpost
 )
 
 

@@ -199,3 +199,4 @@ class EngineConfig:
     tips: TipLibrary | None = None
     pause_days: int = 28
     safeguarding: Screen = field(default_factory=Screen)  # word lists every message is screened by
+    signposting: Mapping[str, str] = field(default_factory=dict)  # language -> where to get help
