@@ -80,8 +80,9 @@ def test_tips_invitations_announcements_and_reminders_wait_until_the_parent_agre
     assert not [k for k in keys(world, WELSH_SMS) if ":r" in k]  # the reminder is held
     asked = world.outbox(WELSH_SMS, "reconsent:")
     assert len(asked) == 1 and asked[0].kind == "proactive"
-    assert asked[0].message["locales"] == ["cy"] and "hysbysiad preifatrwydd" in (
-        asked[0].message["text"]
+    assert (
+        asked[0].message["locales"] == ["cy"]
+        and "hysbysiad preifatrwydd" in (asked[0].message["text"])
     )
     assert len(world.outbox(FELTHAM, "reconsent:")) == 1
     world.tick(WEDNESDAY + timedelta(minutes=1))  # a second pass asks nobody twice

@@ -100,7 +100,8 @@ def snapshot(world: World) -> dict[str, Any]:
                 for r in session.scalars(select(Outbox))
             },
             "items": {
-                r.id: (r.contact_id, r.created_at, r.text) for r in session.scalars(select(InboxItem))
+                r.id: (r.contact_id, r.created_at, r.text)
+                for r in session.scalars(select(InboxItem))
             },
             "replies": {
                 r.id: (r.contact_id, r.created_at, r.text)
