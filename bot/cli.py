@@ -171,6 +171,24 @@ def dispatch(
         out.print(f"attempted {asyncio.run(main())} messages")
 
 
+@app.command()
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only count what would be removed")
+    ] = False,
+    at: Annotated[str | None, typer.Option(help="as of this instant (ISO 8601)")] = None,
+) -> None:
+    """Enforce the retention periods now (the clock does it nightly); counts per kind."""
+    from bot.retention import run_now
+
+    with running() as container:
+        now = parse_instant(at) if at else datetime.now(UTC)
+        counts = run_now(container, now, dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for kind, count in counts.items():
+        out.print(f"{verb} {kind.replace('_', ' ')}: {count}")
+
+
 @telegram_app.command("set-webhook")
 def set_webhook() -> None:
     """Register PUBLIC_BASE_URL/webhooks/telegram with Telegram, with the secret token."""

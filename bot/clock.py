@@ -16,9 +16,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.consent_clock import run_consent_pass
 from bot.consultation_clock import run_consultation_pass
 from bot.container import Container
 from bot.events import run_event_pass
+from bot.retention import run_retention_pass
 from bot.tips import run_tip_pass
 from storage import erasure
 from storage.db import transaction
@@ -35,10 +37,12 @@ def run_erasure_pass(container: Container, now: datetime) -> int:
 
 
 JOBS: dict[str, Job] = {
+    "consent": run_consent_pass,
     "tips": run_tip_pass,
     "consultations": run_consultation_pass,
     "events": run_event_pass,
     "erasures": run_erasure_pass,
+    "retention": run_retention_pass,
 }
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 def run_consultation_pass(container: Container, now: datetime) -> int:
     """Everything consultations need as of `now`; returns how many messages were queued."""
     config = container.engine.config
+    version = config.privacy_notice_version
     today = now.astimezone(ZoneInfo(container.settings.timezone)).date()
     written = 0
     with transaction(container.sessions) as session:
@@ -52,10 +53,10 @@ def run_consultation_pass(container: Container, now: datetime) -> int:
             consultation = Consultation.from_json(row.definition)
             first = consultation.first().id
             intro = messages_for(config, consultation, "intro")
-            written += store.start_pending(session, row, first, intro, now)
+            written += store.start_pending(session, row, first, intro, now, version)
             if row.launched_at is not None and consultation.reminders:
                 remind = messages_for(config, consultation, "reminder")
                 written += store.send_reminders(
-                    session, row, row.launched_at, consultation.reminders, remind, now
+                    session, row, row.launched_at, consultation.reminders, remind, now, version
                 )
     return written

@@ -35,6 +35,8 @@ def ask_if_free(
         return
     if fx.SetStatus(ContactStatus.ACTIVE) in result.effects:
         _invite_newcomer(session, contact, now, timezone)
+    if contact.consent_version != config.privacy_notice_version:
+        return  # held until the parent agrees to the current privacy notice
     waiting = store.waiting_for(session, contact.id, now)
     if waiting is None:
         return

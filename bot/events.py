@@ -90,7 +90,9 @@ def save_event(
     saved = store.save(session, event, now, actor)
     today = now.astimezone(ZoneInfo(timezone)).date()
     if saved.is_new:
-        sent = store.announce(session, saved.row, today, _messages(config, event, "announce"), now)
+        announcement = _messages(config, event, "announce")
+        version = config.privacy_notice_version
+        sent = store.announce(session, saved.row, today, announcement, now, version)
     else:
         sent = 0
         if saved.moved:
@@ -188,8 +190,11 @@ def run_event_pass(container: Container, now: datetime) -> int:
         rows = session.scalars(
             select(EventRow).where(EventRow.status == "announced", EventRow.starts_at > now)
         ).all()
+        version = container.engine.config.privacy_notice_version
         for row in rows:
             event = Event.from_json(row.definition)
+            announcement = _messages(container.engine.config, event, "announce")
+            written += store.announce_held(session, row, announcement, now, version)
             times = sorted(
                 reminder_time(row.starts_at, before, settings.quiet_window, settings.timezone)
                 for before in event.reminders
@@ -209,6 +214,7 @@ def run_event_pass(container: Container, now: datetime) -> int:
                 now,
                 answered_before=latest,
                 ask=True,
+                notice_version=version,
             )
     return written
 

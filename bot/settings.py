@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = 60.0
     small_cell_threshold: int = Field(default=5, ge=1)  # results hide counts below it
     sms_price_pence: float = Field(default=4.0, ge=0)  # one SMS segment; the dashboard's cost
+    # Retention, in days; 0 keeps forever (docs/privacy.md).
+    retention_message_bodies_days: int = Field(default=365, ge=0)
+    retention_free_text_days: int = Field(default=180, ge=0)
+    retention_inactive_contact_days: int = Field(default=730, ge=0)
+    retention_hour: int = Field(default=2, ge=0, le=23)  # the nightly run, local time
 
     @property
     def outbox_lease(self) -> timedelta:
@@ -123,6 +128,7 @@ class Settings(BaseSettings):
             languages=available_languages(),
             safeguarding=load_safeguarding(self.safeguarding_file),
             privacy_contact=self.privacy_contact.strip(),
+            signposting=load_signposting(self.safeguarding_file),
         )
 
 
@@ -172,3 +178,19 @@ def load_safeguarding(path: Path) -> Screen:
     ):
         raise ConfigError(f"{path}: expected 'terms:' with a list of words for each language")
     return Screen.of({str(lang): words for lang, words in terms.items()})
+
+
+def load_signposting(path: Path) -> dict[str, str]:
+    """The signposting message per language: `signposting: {language: text}` (optional)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read safeguarding lists from {path}: {error}") from error
+    texts = raw.get("signposting") if isinstance(raw, dict) else None
+    if texts is None:
+        return {}
+    if not isinstance(texts, dict) or not all(
+        isinstance(text, str) and text.strip() for text in texts.values()
+    ):
+        raise ConfigError(f"{path}: expected 'signposting:' with a text for each language")
+    return {str(lang): text.strip() for lang, text in texts.items()}

@@ -37,7 +37,8 @@ def run_tip_pass(container: Container, now: datetime) -> int:
     while True:
         with transaction(container.sessions) as session:
             tips.clear_inactive_slots(session, now)
-            households = tips.due_households(session, now, BATCH)
+            version = container.engine.config.privacy_notice_version
+            households = tips.due_households(session, now, BATCH, version)
             if not households:
                 return written
             written += _serve(container, session, households, now, timezone, library)

@@ -125,6 +125,13 @@ class EraseContact:
     goodbye: OutgoingMessage
 
 
+@dataclass(frozen=True, slots=True)
+class Signpost:
+    """Where to get help, from the deployment's configuration: a reply, at most once a day."""
+
+    message: OutgoingMessage
+
+
 Effect = (
     Reply
     | SetCommunity
@@ -143,6 +150,7 @@ Effect = (
     | Unexpected
     | Safeguarding
     | EraseContact
+    | Signpost
 )
 
 

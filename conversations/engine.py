@@ -12,6 +12,7 @@ from conversations.effects import (
     Safeguarding,
     SetCommunity,
     SetStatus,
+    Signpost,
     StepResult,
     Unexpected,
 )
@@ -22,6 +23,7 @@ from conversations.flows import (
     events,
     language,
     onboarding,
+    reconsent,
     rights,
     schedule,
     tips,
@@ -37,6 +39,7 @@ from conversations.types import (
     EngineConfig,
     InboundKind,
     InboundMessage,
+    OutgoingMessage,
 )
 
 FLOWS: dict[str, Flow] = {
@@ -48,6 +51,7 @@ FLOWS: dict[str, Flow] = {
     consultation.FLOW: consultation.FLOW_OBJECT,
     events.FLOW: events.FLOW_OBJECT,
     rights.FLOW: rights.FLOW_OBJECT,
+    reconsent.FLOW: reconsent.FLOW_OBJECT,
 }
 
 
@@ -70,18 +74,23 @@ class Engine:
             prefix = (SetCommunity(community),)
             ctx = Ctx(self.config, _with_community(contact, community), now)
         result = self._route(ctx, event, text)
-        return StepResult(result.state, prefix + self._screened(event, result.effects))
+        return StepResult(result.state, prefix + self._screened(ctx, event, result.effects))
 
-    def _screened(self, event: InboundMessage, effects: tuple[Effect, ...]) -> tuple[Effect, ...]:
+    def _screened(
+        self, ctx: Ctx, event: InboundMessage, effects: tuple[Effect, ...]
+    ) -> tuple[Effect, ...]:
         """Every text, in every state, against every language's list; the flow is unchanged.
 
-        A match becomes one safeguarding alert, in place of an "unexpected" inbox item.
+        A match becomes one safeguarding alert, in place of an "unexpected" inbox item, and
+        the deployment's signposting goes first (storage sends it at most once a day).
         """
         matched = self.config.safeguarding.match(event.text)
         if not matched:
             return effects
         kept = tuple(e for e in effects if not isinstance(e, Unexpected))
-        return (*kept, Safeguarding(event.text, tuple(matched)))
+        signpost = signposting(ctx)
+        lead = (Signpost(signpost),) if signpost is not None else ()
+        return (*lead, *kept, Safeguarding(event.text, tuple(matched)))
 
     def _community_for(self, event: InboundMessage) -> tuple[str, str]:
         """The community named by a deep link or the first SMS word, and the text left over."""
@@ -101,6 +110,8 @@ class Engine:
         keyword = match_keyword(text) if event.kind is InboundKind.TEXT else None
         if keyword is not None:
             return self._keyword(ctx, keyword)
+        if reconsent.stale(ctx):
+            return self._reconsent(ctx, event, text)
         reaction = tips.reaction_from_choice(event.choice_id or "")
         if reaction is not None and contact.status is ContactStatus.ACTIVE:
             return tips.react(ctx, *reaction)
@@ -123,6 +134,25 @@ class Engine:
         if event.kind is InboundKind.START:
             return StepResult(state, (Reply(flow.ask(ctx, state)),))
         return flow.handle(ctx, state, Answer(text=text, choice_id=event.choice_id))
+
+    def _reconsent(self, ctx: Ctx, event: InboundMessage, text: str) -> StepResult:
+        """Nothing else until the parent answers the new notice; then what it interrupted."""
+        state = ctx.contact.state
+        answering = state.flow == reconsent.FLOW or (event.choice_id or "").startswith("consent:")
+        if not answering or event.kind not in (InboundKind.TEXT, InboundKind.CHOICE):
+            return reconsent.begin(ctx, state)
+        result = reconsent.handle(ctx, state, Answer(text=text, choice_id=event.choice_id))
+        agreed = any(isinstance(e, RecordConsent) and e.agreed for e in result.effects)
+        resumed = reconsent.interrupted(state) if agreed else None
+        if resumed is None or resumed.flow not in FLOWS:
+            return result
+        agreed_ctx = Ctx(
+            self.config,
+            replace(ctx.contact, consent_version=self.config.privacy_notice_version),
+            ctx.now,
+        )
+        question = Reply(FLOWS[str(resumed.flow)].ask(agreed_ctx, resumed))
+        return StepResult(resumed, (*result.effects, question))
 
     def _idle(self, ctx: Ctx, event: InboundMessage, text: str) -> StepResult:
         """An active parent with no open question: greet, or keep the message for staff."""
@@ -196,6 +226,13 @@ class Engine:
         if contact.status is ContactStatus.ONBOARDING and contact.state.flow in FLOWS:
             flow = FLOWS[str(contact.state.flow)]
             return StepResult(contact.state, (Reply(flow.ask(ctx, contact.state)),))
+        if (
+            contact.status is ContactStatus.OPTED_OUT
+            and contact.children
+            and (contact.consent_version != self.config.privacy_notice_version)
+        ):
+            # Back after the notice changed (or after declining it): asked before anything else.
+            return _then([SetStatus(ContactStatus.ACTIVE)], reconsent.begin(ctx, IDLE))
         finished = contact.consent_version is not None and bool(contact.children)
         if contact.status is ContactStatus.OPTED_OUT and finished:
             back = ctx.text(N_("Welcome back! You'll get messages from us again."))
@@ -214,6 +251,17 @@ def _carry_on(ctx: Ctx, said: Reply) -> StepResult:
     elif contact.status is ContactStatus.ONBOARDING and state.flow is None:
         return _then(effects, onboarding.begin(ctx))
     return StepResult(state, tuple(effects))
+
+
+def signposting(ctx: Ctx) -> OutgoingMessage | None:
+    """The deployment's signposting text in the parent's language(s), or None if unset."""
+    texts = ctx.config.signposting
+    blocks = [texts[lang] for lang in ctx.locales if texts.get(lang)]
+    if not blocks and texts:
+        blocks = [texts.get("en") or next(iter(texts.values()))]
+    if not blocks:
+        return None
+    return OutgoingMessage(text="\n\n".join(blocks), locales=ctx.locales)
 
 
 def _then(effects: list[Effect], result: StepResult) -> StepResult:

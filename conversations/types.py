@@ -211,3 +211,4 @@ class EngineConfig:
     pause_days: int = 28
     safeguarding: Screen = field(default_factory=Screen)  # word lists every message is screened by
     privacy_contact: str = ""  # how to ask for a full copy of one's data (MYDATA); "" = reply here
+    signposting: Mapping[str, str] = field(default_factory=dict)  # language -> where to get help

@@ -18,6 +18,7 @@ from conversations import effects as fx
 from conversations.consultations.model import Audience, Consultation
 from conversations.types import ConversationState
 from storage.base import JSONType, UTCDateTime, affected
+from storage.consent import consented
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.models import Contact
@@ -60,9 +61,17 @@ def _busy_elsewhere(invite: type[ConsultationInvite]) -> object:
 
 
 def start_pending(
-    session: Session, row: ConsultationRow, first_question: str, messages: Messages, now: datetime
+    session: Session,
+    row: ConsultationRow,
+    first_question: str,
+    messages: Messages,
+    now: datetime,
+    notice_version: str,
 ) -> int:
-    """Ask every pending invitee who is free now: state, intro and first question, set-based."""
+    """Ask every pending invitee who is free now: state, intro and first question, set-based.
+
+    Invitees yet to agree to `notice_version` stay pending until they do.
+    """
     cid = row.id
     _ensure_states(session, cid, now)
     free = (
@@ -73,6 +82,7 @@ def start_pending(
             ConsultationInvite.consultation_id == cid,
             ConsultationInvite.status == "pending",
             Contact.status == "active",
+            consented(notice_version),
             StateRow.flow.is_(None),
             ~_busy_elsewhere(ConsultationInvite),  # type: ignore[operator]
         )
@@ -172,8 +182,10 @@ def send_reminders(
     reminders: tuple[timedelta, ...],
     messages: Messages,
     now: datetime,
+    notice_version: str,
 ) -> int:
-    """Remind those who have not finished, once per reminder that has come due."""
+    """Remind those who have not finished, once per reminder that has come due (held, like
+    every proactive message, for anyone yet to agree to `notice_version`)."""
     written = 0
     for index, after in enumerate(reminders):
         if launched + after > now:
@@ -187,6 +199,7 @@ def send_reminders(
                 ConsultationInvite.status.in_(UNFINISHED),
                 ConsultationInvite.reminders_sent == index,
                 Contact.status == "active",
+                consented(notice_version),
                 # Answering this consultation, or free: never in the middle of something else.
                 or_(StateRow.flow.is_(None), StateRow.flow == FLOW),
             )

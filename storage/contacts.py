@@ -23,6 +23,7 @@ from storage.models import (
     ContactIdentity,
     ConversationState,
     InboxItem,
+    Outbox,
     TipDelivery,
     TipReaction,
 )
@@ -282,6 +283,12 @@ def _apply_one(
             session.add(
                 InboxItem(contact_id=contact.id, inbound_id=inbound_id, text=text, created_at=now)
             )
+        case fx.Signpost(message):
+            # At most once a contact a day: a worried parent writing often is not flooded.
+            day = now.astimezone(ZoneInfo(timezone)).date().isoformat()
+            key = f"signpost:{contact.id}:{day}"
+            if session.scalar(select(Outbox.id).where(Outbox.dedupe_key == key)) is None:
+                enqueue(session, contact.id, identity, message, now, dedupe_key=key)
         case fx.Safeguarding(text, matched):
             session.add(
                 InboxItem(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, func, literal, null, select, update
+from sqlalchemy import String, and_, case, func, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from conversations.events.ics import calendar_file, file_name
 from conversations.events.model import Event
 from conversations.types import EventView
 from storage.base import UTCDateTime, affected
+from storage.consent import consented
 from storage.consultation_audience import audience_rows
 from storage.event_models import Event as EventRow
 from storage.event_models import EventRsvp
@@ -59,28 +60,62 @@ def save(session: Session, event: Event, now: datetime, actor: str | None) -> Sa
 
 
 def announce(
-    session: Session, row: EventRow, today: date, messages: Messages, now: datetime
+    session: Session,
+    row: EventRow,
+    today: date,
+    messages: Messages,
+    now: datetime,
+    notice_version: str,
 ) -> int:
-    """Tell the audience: one INSERT … SELECT of RSVP rows, then one per language and channel."""
+    """Tell the audience: one INSERT … SELECT of RSVP rows, then one per language and channel.
+
+    Those yet to agree to `notice_version` get a row with no `invited_at`: `announce_held`
+    tells them once they agree.
+    """
     event = Event.from_json(row.definition)
-    people = audience_rows(event.audience, today).subquery()
-    contact_id, _community, language, channel = list(people.c)[:4]
+    told_at = case((consented(notice_version), literal(now, UTCDateTime())), else_=null())
+    people = audience_rows(event.audience, today).add_columns(told_at).subquery()
+    contact_id, _community, language, channel, _band, invited = list(people.c)[:6]
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
         module.insert(EventRsvp.__table__)
         .from_select(
             ["event_id", "contact_id", "language", "channel", "invited_at"],
             # SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
-            select(
-                literal(row.id), contact_id, language, channel, literal(now, UTCDateTime())
-            ).where(contact_id.is_not(None)),
+            select(literal(row.id), contact_id, language, channel, invited).where(
+                contact_id.is_not(None)
+            ),
         )
         .on_conflict_do_nothing()
     )
+    row.announced_at = row.announced_at or now
+    return _tell_invited(session, row, messages, now)
+
+
+def announce_held(
+    session: Session, row: EventRow, messages: Messages, now: datetime, notice_version: str
+) -> int:
+    """Announce the event to those held back until they agreed to the current notice."""
+    agreed = select(Contact.id).where(Contact.status == "active", consented(notice_version))
+    session.execute(
+        update(EventRsvp)
+        .where(
+            EventRsvp.event_id == row.id,
+            EventRsvp.invited_at.is_(None),
+            EventRsvp.answer.is_(None),
+            EventRsvp.contact_id.in_(agreed),
+        )
+        .values(invited_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _tell_invited(session, row, messages, now)
+
+
+def _tell_invited(session: Session, row: EventRow, messages: Messages, now: datetime) -> int:
+    """The announcement for everyone whose RSVP row was told at `now`."""
     told = and_(EventRsvp.event_id == row.id, EventRsvp.invited_at == now)
     # Idle parents' next SMS reply ("1", "Ie") answers the announcement.
     _await_reply(session, row.id, select(EventRsvp.contact_id).where(told), now)
-    row.announced_at = row.announced_at or now
     recipients = select(EventRsvp.contact_id, EventRsvp.language, EventRsvp.channel, _none()).where(
         told
     )
@@ -112,6 +147,7 @@ def tell(
     now: datetime,
     answered_before: datetime | None = None,
     ask: bool = False,
+    notice_version: str | None = None,
 ) -> int:
     """Send one message to everyone whose answer is in `answers` (e.g. a change, a reminder).
 
@@ -128,6 +164,8 @@ def tell(
     )
     if answered_before is not None:
         people = people.where(EventRsvp.answered_at <= answered_before)
+    if notice_version is not None:  # a reminder waits for agreement to the current notice
+        people = people.where(consented(notice_version))
     if ask:
         _await_reply(session, row.id, select(people.subquery().c[0]), now)
     key = f"e:{row.id}:v{row.version}:{purpose}"

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from conversations.content.library import Tip, TipLibrary, stage_window
+from storage.consent import consented
 from storage.models import Child, Contact, ContactIdentity, TipDelivery
 from storage.models import Tip as TipRow
 
@@ -77,11 +78,20 @@ def _windows(library: TipLibrary, today: date):  # type: ignore[no-untyped-def]
     return union_all(*selects).cte("windows")
 
 
-def due_households(session: Session, now: datetime, limit: int) -> list[Contact]:
-    """Active households whose tip slot has come (index on next_tip_at), locked for this pass."""
+def due_households(
+    session: Session, now: datetime, limit: int, notice_version: str
+) -> list[Contact]:
+    """Active households whose tip slot has come (index on next_tip_at), locked for this pass.
+
+    Households yet to agree to `notice_version` keep their past slot: served once they agree.
+    """
     query = (
         select(Contact)
-        .where(Contact.next_tip_at <= now, Contact.status == "active")
+        .where(
+            Contact.next_tip_at <= now,
+            Contact.status == "active",
+            consented(notice_version),
+        )
         .order_by(Contact.next_tip_at)
         .limit(limit)
     )

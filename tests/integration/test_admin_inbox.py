@@ -69,10 +69,14 @@ def test_alerts_mid_onboarding_in_english_and_welsh_keep_the_usual_reply(world: 
     world.say(PARENT, "bettws", "2")  # English; now asked for consent
     world.say(CONTROL, "bettws", "2")
     alarmed = world.say(PARENT, "Sorry I can't cope any more")
-    assert alarmed == world.say(CONTROL, "Sorry I am not sure yet")
+    # The configured signposting first (test_signposting.py), then the usual reply.
+    assert "Samaritans" in alarmed[0]
+    assert alarmed[1:] == world.say(CONTROL, "Sorry I am not sure yet")
     world.say(WELSH, "bettws", "1")
     world.say(WELSH_CONTROL, "bettws", "1")
-    assert world.say(WELSH, "Dw i isio marw") == world.say(WELSH_CONTROL, "Dw i ddim yn siwr")
+    welsh = world.say(WELSH, "Dw i isio marw")
+    assert "Samariaid" in welsh[0]
+    assert welsh[1:] == world.say(WELSH_CONTROL, "Dw i ddim yn siwr")
 
     (alert,) = items(world, PARENT)
     assert (alert.kind, alert.matched, alert.text) == (
