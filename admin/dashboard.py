@@ -21,6 +21,7 @@ from admin.pages import (
     content,
     delivery,
     events,
+    exports,
     inbox,
     overview,
     results,
@@ -33,7 +34,18 @@ from conversations.types import Community
 LOGIN_REFUSED = N_(
     "Wrong username or password. After 5 wrong attempts an account is locked for 15 minutes."
 )
-AREAS = (overview, consultations, results, events, content, contacts, inbox, simulator, delivery)
+AREAS = (
+    overview,
+    consultations,
+    results,
+    exports,
+    events,
+    content,
+    contacts,
+    inbox,
+    simulator,
+    delivery,
+)
 
 
 def dashboard_router(

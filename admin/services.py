@@ -10,6 +10,7 @@ from admin.ports.contacts import ContactsPort
 from admin.ports.content import ContentPort
 from admin.ports.delivery import DeliveryPort
 from admin.ports.events import EventsPort
+from admin.ports.exports import ExportsPort
 from admin.ports.inbox import InboxPort
 from admin.ports.overview import OverviewPort
 from admin.ports.results import ResultsPort
@@ -30,3 +31,4 @@ class DashboardServices:
     delivery: DeliveryPort
     tokens: TokensPort
     api: ApiPort
+    exports: ExportsPort

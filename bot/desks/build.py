@@ -11,6 +11,7 @@ from bot.desks.contacts import ContactsDesk
 from bot.desks.content import ContentDesk
 from bot.desks.delivery import DeliveryDesk
 from bot.desks.events import EventsDesk
+from bot.desks.exports import ExportsDesk
 from bot.desks.inbox import InboxDesk
 from bot.desks.overview import OverviewDesk
 from bot.desks.results import ResultsDesk
@@ -34,4 +35,5 @@ def dashboard_services(container: Container) -> DashboardServices:
         delivery=DeliveryDesk(container),
         tokens=TokensDesk(container),
         api=ApiDesk(container),
+        exports=ExportsDesk(container),
     )
