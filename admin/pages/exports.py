@@ -68,6 +68,8 @@ def router(kit: PageKit) -> APIRouter:
             communities=[(c, kit.communities[c].name) for c in kit.visible_communities(who)],
             consultations=choices(who),
             form=form,
+            # Admins read the export audit log here; nobody else sees who exported what.
+            recent=kit.services.exports.recent() if who.role == "admin" else None,
         )
 
     @router.get("/admin/exports", response_class=HTMLResponse)

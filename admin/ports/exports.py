@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Protocol
 
 from storage.exports.spec import ExportRequest
@@ -25,11 +26,29 @@ class ExportFile:
     rows: int
 
 
+@dataclass(frozen=True)
+class ExportRecord:
+    """One audited export, as the admins' list shows it."""
+
+    at: datetime
+    actor: str
+    dataset: str
+    fmt: str
+    mode: str
+    filters: str  # key=value, comma-separated
+    reason: str | None
+    rows: int | None
+
+
 class ExportsPort(Protocol):
     """Implemented by bot/desks/exports.py."""
 
     def consultations(self) -> list[ExportChoice]:
         """Every launched consultation, newest first."""
+        ...
+
+    def recent(self, limit: int = 50) -> list[ExportRecord]:
+        """The newest audited exports first."""
         ...
 
     def export(self, request: ExportRequest, actor: str) -> ExportFile:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from admin.ports.exports import ExportChoice, ExportFile
+from admin.ports.exports import ExportChoice, ExportFile, ExportRecord
 from bot.exports import MEDIA_TYPES, export, filename
+from storage import audit
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultations import audience_of
 from storage.db import transaction
@@ -40,6 +42,11 @@ class ExportsDesk:
                 for row in rows
             ]
 
+    def recent(self, limit: int = 50) -> list[ExportRecord]:
+        with transaction(self._container.sessions) as session:
+            entries = audit.recent(session, limit=limit, action="export")
+            return [_record(e.at, e.actor, e.reason, e.detail or {}) for e in entries]
+
     def export(self, request: ExportRequest, actor: str) -> ExportFile:
         spool = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)  # noqa: SIM115 (the caller closes it)
         try:
@@ -50,3 +57,21 @@ class ExportsDesk:
         spool.seek(0)
         name = filename(request, self._container.clock())
         return ExportFile(name, MEDIA_TYPES[request.fmt], spool, rows)
+
+
+def _record(at: datetime, actor: str, reason: str | None, detail: dict[str, Any]) -> ExportRecord:
+    filters = detail.get("filters") or {}
+    shown = ", ".join(
+        f"{key}={','.join(value) if isinstance(value, list) else value}"
+        for key, value in filters.items()
+    )
+    return ExportRecord(
+        at=at,
+        actor=actor,
+        dataset=str(detail.get("dataset", "responses")),
+        fmt=str(detail.get("format", "csv")),
+        mode=str(detail.get("mode", "pseudonymised")),
+        filters=shown,
+        reason=reason,
+        rows=detail.get("rows"),
+    )

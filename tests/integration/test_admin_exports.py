@@ -80,6 +80,12 @@ def test_an_identifiable_export_needs_a_reason_then_carries_identities(
     assert WELSH in text and TELEGRAM in text
     [entry] = audited(world)
     assert entry.reason == reason and entry.detail["mode"] == "identifiable"  # type: ignore[index]
+    # Admins read the export audit log on the page; coordinators do not see it.
+    assert 'id="recent-exports"' not in cerys.get(PAGE).text
+    log = staff_client("ada").get(PAGE).text
+    listed = log[log.index('id="recent-exports"') :]
+    assert "cerys" in listed and reason in listed and "communities=bettws" in listed
+    assert "tips (CSV, identifiable)" in listed
 
 
 def test_the_page_refuses_workers_strangers_and_bad_input(
