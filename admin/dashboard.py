@@ -22,6 +22,7 @@ from admin.pages import (
     content,
     delivery,
     events,
+    exports,
     inbox,
     overview,
     results,
@@ -35,8 +36,18 @@ LOGIN_REFUSED = N_(
     "Wrong username or password. After 5 wrong attempts an account is locked for 15 minutes."
 )
 AREAS = (
-    overview, consultations, results, events, content, contacts, inbox, simulator, delivery, audit,
-)  # fmt: skip
+    overview,
+    consultations,
+    results,
+    exports,
+    events,
+    content,
+    contacts,
+    inbox,
+    simulator,
+    delivery,
+    audit,
+)
 
 
 def dashboard_router(

@@ -11,6 +11,7 @@ from admin.ports.contacts import ContactsPort
 from admin.ports.content import ContentPort
 from admin.ports.delivery import DeliveryPort
 from admin.ports.events import EventsPort
+from admin.ports.exports import ExportsPort
 from admin.ports.inbox import InboxPort
 from admin.ports.overview import OverviewPort
 from admin.ports.results import ResultsPort
@@ -32,3 +33,4 @@ class DashboardServices:
     tokens: TokensPort
     api: ApiPort
     audit: AuditPort
+    exports: ExportsPort

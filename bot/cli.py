@@ -17,6 +17,7 @@ from bot import chat as terminal_chat
 from bot.cli_consultation import consultation_app
 from bot.cli_content import content_app
 from bot.cli_event import event_app
+from bot.cli_export import export_command
 from bot.cli_outbox import outbox_app
 from bot.cli_user import user_app
 from bot.container import running
@@ -38,9 +39,10 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(consultation_app, name="consultation")
 app.add_typer(event_app, name="event")
 app.add_typer(user_app, name="user")
+app.command("export")(export_command)
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line, however long
 
 
 # These log full request URLs and parameters at INFO: the bot token, phone numbers, bodies.

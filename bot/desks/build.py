@@ -12,6 +12,7 @@ from bot.desks.contacts import ContactsDesk
 from bot.desks.content import ContentDesk
 from bot.desks.delivery import DeliveryDesk
 from bot.desks.events import EventsDesk
+from bot.desks.exports import ExportsDesk
 from bot.desks.inbox import InboxDesk
 from bot.desks.overview import OverviewDesk
 from bot.desks.results import ResultsDesk
@@ -36,4 +37,5 @@ def dashboard_services(container: Container) -> DashboardServices:
         tokens=TokensDesk(container),
         api=ApiDesk(container),
         audit=AuditDesk(container),
+        exports=ExportsDesk(container),
     )

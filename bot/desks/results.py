@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 from admin.ports.results import Export, Scope
-from storage import audit
-from storage.consultation_export import responses_csv
+from bot.exports import export, filename
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_results import Results
 from storage.consultation_results import results as compute_results
 from storage.consultations import audience_of
 from storage.db import transaction
+from storage.exports.spec import ExportRequest, Filters
 
 if TYPE_CHECKING:
     from bot.container import Container
@@ -34,20 +35,10 @@ class ResultsDesk:
             return compute_results(session, consultation_id, threshold)
 
     def export(self, consultation_id: str, actor: str, reason: str | None = None) -> Export:
-        now = self._container.clock()
-        with transaction(self._container.sessions) as session:
-            row = session.get_one(ConsultationRow, consultation_id)
-            community = audience_of(row).community
-            made = responses_csv(session, consultation_id)
-            audit.record(
-                session,
-                at=now,
-                actor=actor,
-                action="export",
-                subject=f"consultation:{consultation_id}",
-                community_id=community,
-                reason=reason,
-                detail={"rows": made.rows, "format": "csv", "identified": False},
-            )
-        stamp = now.strftime("%Y%m%d-%H%M")
-        return Export(f"{consultation_id}-responses-{stamp}.csv", made.content, made.rows)
+        """The pseudonymised responses, through the one export function every export uses."""
+        request = ExportRequest(
+            "responses", "csv", "pseudonymised", Filters(consultation=consultation_id), reason
+        )
+        buffer = io.BytesIO()
+        rows = export(self._container, request, buffer, actor=actor)
+        return Export(filename(request, self._container.clock()), buffer.getvalue(), rows)

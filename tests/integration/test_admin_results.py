@@ -103,7 +103,8 @@ def test_the_export_has_fresh_codes_and_no_simulated_parents(
     rows, again = read_csv(first.content), read_csv(second.content)
     assert len(rows) == 7  # seven real respondents; not the simulated one
     assert list(rows[0])[:5] == ["respondent", "community", "language", "channel", "age_band"]
-    assert {"uses", "how-often", "ideas"} <= set(rows[0])
+    assert {"uses", "how-often", "help:shade", "help:fence"} <= set(rows[0])
+    assert "ideas" not in rows[0]  # free text is left out unless asked for
     codes = {row["respondent"] for row in rows}
     assert len(codes) == 7 and not codes & {row["respondent"] for row in again}
     with transaction(world.container.sessions) as session:

@@ -65,6 +65,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # results, exports and delivery
     ("GET", "/admin/consultations/{consultation_id}/results"): Rule("results", scoped=True),
     ("GET", "/admin/consultations/{consultation_id}/export.csv"): Rule("exports", scoped=True),
+    ("GET", "/admin/exports"): Rule("exports"),
+    ("POST", "/admin/exports"): Rule("exports"),
     ("GET", "/admin/delivery"): Rule("delivery"),
     ("POST", "/admin/delivery/{outbox_id}/retry"): Rule("delivery", scoped=True),
     # events
