@@ -227,8 +227,10 @@ MAIN_PAGES = [
     ("cerys", "/admin/content/preview", "content-preview"),
     ("cerys", "/admin/contacts", "contacts"),
     ("cerys", "/admin/delivery", "delivery"),
+    ("cerys", "/admin/exports", "exports"),
     ("ada", "/admin/staff", "staff"),
     ("ada", "/admin/tokens", "tokens"),
+    ("ada", "/admin/audit", "audit"),
 ]
 
 

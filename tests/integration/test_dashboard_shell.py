@@ -16,10 +16,13 @@ def test_navigation_offers_only_what_the_role_may_use(
     worker = staff_client("wendy").get("/admin").text
     assert 'href="/admin/consultations"' in worker and 'href="/admin/inbox"' in worker
     assert 'href="/admin/contacts"' not in worker and 'href="/admin/staff"' not in worker
+    assert 'href="/admin/exports"' not in worker
     coordinator = staff_client("cerys").get("/admin").text
     assert 'href="/admin/contacts"' in coordinator and 'href="/admin/staff"' not in coordinator
+    assert 'href="/admin/exports"' in coordinator and 'href="/admin/audit"' not in coordinator
     admin = staff_client("ada").get("/admin").text
     assert 'href="/admin/staff"' in admin and 'href="/admin/tokens"' in admin
+    assert 'href="/admin/audit"' in admin
 
 
 def test_stylesheet_is_served_and_pages_switch_to_welsh(
