@@ -24,6 +24,7 @@ from bot.retention import run_retention_pass
 from bot.tips import run_tip_pass
 from storage import erasure
 from storage.db import transaction
+from storage.leader import CLOCK_LOCK_KEY, AdvisoryLeader
 
 log = logging.getLogger(__name__)
 
@@ -58,28 +59,58 @@ def run_pass(container: Container, now: datetime) -> dict[str, int]:
     return written
 
 
-def _schedule(scheduler: BaseScheduler, container: Container) -> None:
+def _schedule(
+    scheduler: BaseScheduler, container: Container, pass_: Callable[[], object], first: bool
+) -> None:
+    interval = container.settings.clock_interval_seconds
+    timing: dict[str, object] = (
+        {"trigger": "cron", "minute": "*"}
+        if interval == 60
+        else {"trigger": "interval", "seconds": interval}
+    )
+    if first:  # a new leader catches up at once rather than at the next minute
+        timing["next_run_time"] = datetime.now(ZoneInfo(container.settings.timezone))
     scheduler.add_job(
-        lambda: run_pass(container, container.clock()),
-        "cron",
-        minute="*",
+        pass_,
+        **timing,  # type: ignore[arg-type]
         max_instances=1,
         coalesce=True,
-        misfire_grace_time=50,
+        misfire_grace_time=max(1, interval - 10),
     )
 
 
 def run_clock(container: Container) -> None:
-    """Block, running a pass at the start of every minute in the configured timezone."""
-    scheduler = BlockingScheduler(timezone=ZoneInfo(container.settings.timezone))
-    _schedule(scheduler, container)
-    log.info("clock started")
-    scheduler.start()
+    """Block: wait to lead (the advisory lock on PostgreSQL), then run a pass every minute.
+
+    Several clocks may run: one leads, the others stand by and retry every
+    CLOCK_STANDBY_RETRY_SECONDS. A leader that loses its lock's connection stops passing at
+    once and stands by again; one that dies releases the lock with its connection.
+    """
+    settings = container.settings
+    leader = AdvisoryLeader(
+        container.database, CLOCK_LOCK_KEY, "clock", settings.clock_standby_retry_seconds
+    )
+    with leader:
+        while leader.wait_to_lead():
+            scheduler = BlockingScheduler(timezone=ZoneInfo(settings.timezone))
+
+            def guarded_pass(scheduler: BaseScheduler = scheduler) -> None:
+                if not leader.still_leading():
+                    log.error("clock: lost the advisory lock; standing by again")
+                    scheduler.shutdown(wait=False)
+                    return
+                written = run_pass(container, container.clock())
+                if any(written.values()):
+                    log.info("clock pass: %s", written)
+
+            _schedule(scheduler, container, guarded_pass, first=True)
+            scheduler.start()  # returns only once guarded_pass shut it down
+            leader.release()
 
 
 def start_background_clock(container: Container) -> BackgroundScheduler:
-    """The same clock on a thread, for `serve`'s single process."""
+    """The same clock on a thread, for `serve`'s single process (no lock: it is the only one)."""
     scheduler = BackgroundScheduler(timezone=ZoneInfo(container.settings.timezone))
-    _schedule(scheduler, container)
+    _schedule(scheduler, container, lambda: run_pass(container, container.clock()), first=False)
     scheduler.start()
     return scheduler

@@ -21,6 +21,11 @@ from webhooks.telegram import update_to_inbound
 
 log = logging.getLogger(__name__)
 
+# An idle worker looks for new outbox rows this often: a reply waits 50 ms on average. A short
+# poll, not LISTEN/NOTIFY: it needs no trigger or migration, works the same on SQLite, and an
+# empty claim costs about a millisecond (benchmarks/RESULTS.md, "Scale-out on PostgreSQL").
+PICKUP_POLL_SECONDS = 0.1
+
 
 def build_senders(container: Container) -> dict[str, Sender]:
     """A sender per configured channel; a channel without credentials is simply off."""
@@ -120,7 +125,7 @@ async def run_workers(container: Container, stop: asyncio.Event, poll: bool) -> 
     """The dispatcher and the sweeper, plus long polling when asked; until `stop` is set."""
     dispatcher = build_dispatcher(container)
     tasks = [
-        asyncio.create_task(dispatcher.run_forever(stop)),
+        asyncio.create_task(dispatcher.run_forever(stop, idle_sleep=PICKUP_POLL_SECONDS)),
         asyncio.create_task(sweep_forever(container, stop)),
     ]
     if poll:

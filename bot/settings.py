@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     telegram_rate: float = 30.0  # messages a second, all workers together
     twilio_mps: float = 10.0  # Twilio's messages a second for the sender (10 on a UK long code)
     outbox_lease_seconds: float = 60.0
+    clock_interval_seconds: int = Field(default=60, ge=1)  # 60: at the start of every minute
+    clock_standby_retry_seconds: float = Field(default=5.0, gt=0)  # a standby clock's retry
     small_cell_threshold: int = Field(default=5, ge=1)  # results hide counts below it
     sms_price_pence: float = Field(default=4.0, ge=0)  # one SMS segment; the dashboard's cost
     # Retention, in days; 0 keeps forever (docs/privacy.md).
