@@ -72,7 +72,7 @@ def _schedule(
         timing["next_run_time"] = datetime.now(ZoneInfo(container.settings.timezone))
     scheduler.add_job(
         pass_,
-        **timing,  # type: ignore[arg-type]
+        **timing,
         max_instances=1,
         coalesce=True,
         misfire_grace_time=max(1, interval - 10),

@@ -104,9 +104,12 @@ class Dispatcher:
         return total
 
     async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 0.25) -> None:
+        sent = 0
         while not stop.is_set():
             try:
-                sent = await self.run_once()
+                # Idle, a worker only peeks; it claims (and locks the bucket) once rows are due.
+                busy = sent > 0 or await asyncio.to_thread(self._anything_due)
+                sent = await self.run_once() if busy else 0
             except Exception:
                 log.exception("dispatch round failed; retrying shortly")
                 sent = 0
@@ -124,6 +127,10 @@ class Dispatcher:
         except Exception as error:  # retried like an outage: a passing fault must lose nothing
             log.exception("sending outbox row %s failed unexpectedly", job.outbox_id)
             return SendResult(Outcome.RETRY, error_code="bug", error_detail=type(error).__name__)
+
+    def _anything_due(self) -> bool:
+        with transaction(self.sessions) as session:
+            return delivery.anything_due(session, self.clock(), list(self.senders))
 
     def _claim(self, now: datetime) -> tuple[list[Job], int]:
         quiet = in_quiet_hours(now, self.policy.quiet_hours, self.policy.timezone)

@@ -64,6 +64,12 @@ def expire_stale(session: Session, now: datetime) -> int:
     )
 
 
+def anything_due(session: Session, now: datetime, channels: Sequence[str]) -> bool:
+    """A cheap look (one index probe) before an idle worker takes the bucket lock and claims."""
+    query = select(Outbox.id).where(_due(now), Outbox.channel.in_(channels)).limit(1)  # type: ignore[arg-type]
+    return session.execute(query).first() is not None
+
+
 def claim_due(
     session: Session,
     now: datetime,

@@ -241,8 +241,9 @@ def test_the_clock_lock_admits_one_leader_until_its_connection_closes(postgres_u
     from storage.leader import CLOCK_LOCK_KEY, AdvisoryLeader
 
     engine = create_engine(postgres_url)
-    first = AdvisoryLeader(engine, CLOCK_LOCK_KEY, "clock", retry_seconds=0.05)
-    second = AdvisoryLeader(engine, CLOCK_LOCK_KEY, "clock", retry_seconds=0.05)
+    key = CLOCK_LOCK_KEY + 1  # not the real clock's: one from the test above may still be exiting
+    first = AdvisoryLeader(engine, key, "clock", retry_seconds=0.05)
+    second = AdvisoryLeader(engine, key, "clock", retry_seconds=0.05)
     try:
         assert first.try_lead() and first.still_leading()
         assert not second.try_lead()
@@ -262,4 +263,3 @@ def test_on_sqlite_every_clock_leads_without_a_lock(tmp_path: Path) -> None:
     leader = AdvisoryLeader(engine, CLOCK_LOCK_KEY, "clock")
     assert leader.try_lead() and leader.still_leading() and leader.wait_to_lead()
     engine.dispose()
-
