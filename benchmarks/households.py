@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     String,
     case,
     cast,
@@ -69,13 +70,16 @@ def numbers(container: Container, count: int) -> Subquery:
 
 def spread(n: Any, modulus: int, salt: int = 2654435761) -> ColumnElement[int]:
     """A well-mixed 0..modulus-1 from the row number (Knuth's multiplicative hash)."""
-    mixed = (n * literal_column(str(salt))) % literal_column("4294967296") / 65536
+    # .op("/"): integer division on both engines (SQLAlchemy's / would cast to NUMERIC).
+    mixed = ((n * literal_column(str(salt))) % literal_column("4294967296")).op("/")(
+        literal_column("65536")
+    )
     return mixed % modulus  # type: ignore[no-any-return]
 
 
 def days_before(container: Container, day: date, days: Any) -> ColumnElement[Any]:
     if container.database.dialect.name == "postgresql":
-        return literal(day, Date) - days  # type: ignore[no-any-return]
+        return literal(day, Date) - cast(days, Integer)  # type: ignore[no-any-return]
     return func.date(literal(day.isoformat()), cast(-days, String) + literal(" days"))
 
 
