@@ -141,9 +141,7 @@ def main() -> None:
     written.append(run_tip_pass(container, TUESDAY))
     busy = time.perf_counter() - started
     with container.sessions() as session:
-        served = session.scalar(
-            select(Contact.id).where(Contact.next_tip_at <= TUESDAY).limit(1)
-        )
+        served = session.scalar(select(Contact.id).where(Contact.next_tip_at <= TUESDAY).limit(1))
     assert served is None, "a due household was left unserved"
     started = time.perf_counter()
     written.append(run_tip_pass(container, TUESDAY + timedelta(minutes=1)))

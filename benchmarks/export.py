@@ -67,8 +67,9 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
             insert(Contact).from_select(
                 ["id", "code", "community_id", "language", "status", "is_simulated"]
                 + ["created_at", "updated_at"],
-                select(n, literal("B") + cast(n, String), literal("feltham"), literal("en"))
-                .add_columns(literal("active"), false(), stamp, stamp),
+                select(
+                    n, literal("B") + cast(n, String), literal("feltham"), literal("en")
+                ).add_columns(literal("active"), false(), stamp, stamp),
             )
         )
         invite = select(Contact.id, literal("play-park"), literal("feltham"), literal("en"))
