@@ -65,8 +65,16 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
     with transaction(container.sessions) as session:
         session.execute(
             insert(Contact).from_select(
-                ["id", "code", "community_id", "language", "status", "is_simulated"]
-                + ["created_at", "updated_at"],
+                [
+                    "id",
+                    "code",
+                    "community_id",
+                    "language",
+                    "status",
+                    "is_simulated",
+                    "created_at",
+                    "updated_at",
+                ],
                 select(
                     n, literal("B") + cast(n, String), literal("feltham"), literal("en")
                 ).add_columns(literal("active"), false(), stamp, stamp),
@@ -75,9 +83,19 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
         invite = select(Contact.id, literal("play-park"), literal("feltham"), literal("en"))
         session.execute(
             insert(ConsultationInvite).from_select(
-                ["contact_id", "consultation_id", "community_id", "language", "channel"]
-                + ["age_band", "status", "reminders_sent", "invited_at", "started_at"]
-                + ["finished_at"],
+                [
+                    "contact_id",
+                    "consultation_id",
+                    "community_id",
+                    "language",
+                    "channel",
+                    "age_band",
+                    "status",
+                    "reminders_sent",
+                    "invited_at",
+                    "started_at",
+                    "finished_at",
+                ],
                 invite.add_columns(
                     literal("sms"), literal("12-23m"), literal("finished"), literal(0)
                 ).add_columns(stamp, stamp, stamp),
@@ -86,8 +104,15 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
         for question, value in ANSWERS:
             session.execute(
                 insert(ConsultationAnswer).from_select(
-                    ["consultation_id", "contact_id", "question_id", "value", "skipped"]
-                    + ["channel", "answered_at"],
+                    [
+                        "consultation_id",
+                        "contact_id",
+                        "question_id",
+                        "value",
+                        "skipped",
+                        "channel",
+                        "answered_at",
+                    ],
                     select(
                         literal("play-park"), Contact.id, literal(question), literal(value)
                     ).add_columns(false(), literal("sms"), stamp),

@@ -167,8 +167,14 @@ def populate(container: Container, households: int, due: int | None = None) -> i
             age = spread(Contact.id, 2025, 2246822519 + which) - 200
             session.execute(
                 insert(Child).from_select(
-                    ["contact_id", "birth_date", "due_date", "birth_checks", "created_at"]
-                    + ["updated_at"],
+                    [
+                        "contact_id",
+                        "birth_date",
+                        "due_date",
+                        "birth_checks",
+                        "created_at",
+                        "updated_at",
+                    ],
                     select(
                         Contact.id,
                         case((age >= 0, days_before(container, today, age))),
