@@ -1,138 +1,168 @@
 """How long the clock's tip pass takes, and whether it grows with due tips or with children.
 
-    .venv/bin/python benchmarks/clock_pass.py [--children 20000] [--database-url URL]
+    .venv/bin/python benchmarks/clock_pass.py [--children 100000] [--due N] [--scaling]
+        [--baseline-households 2000] [--database-url URL]
 
-Builds households with a realistic spread of ages (pregnancy to five; 1 in 7 have Tuesday as
-their tip day, as if days were spread evenly), then times one pass at Tuesday 10:00, when about
-a seventh of households are due, and one a minute later, when none are. The baseline,
-measured in the same run, is one full scan of the children table (SELECT count(*) … GROUP BY).
+Seeds households set-based (ages pregnancy to five, 1.3 children each; see households.py),
+then times one pass at Tuesday 10:00 and one a minute later, when nothing is due. Without
+--due every household has a 10:00 slot on a day spread over the week (a seventh are due);
+with --due N exactly N households are due and the rest have other days and times.
+
+The baseline, in the same run and rolled back, is the naive per-household loop: each due
+household's children, each child's tip, a query to check it was not sent, one ORM row each.
+It runs over --baseline-households households and is scaled to the pass's count.
+
+--scaling repeats the pass on fresh databases: a quarter, half and all the children with the
+same number due, then all the children with twice and four times as many due.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import tempfile
+import sys
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import exists, func, select
 
-from bot.container import Container, build, prepare_database
-from bot.settings import Settings
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from households import TUESDAY, fresh_container, populate
+
+from bot.container import Container
 from bot.tips import run_tip_pass
-from conversations.slots import next_slot
-from storage.db import transaction
-from storage.models import Base, Child, Contact, ContactIdentity
+from conversations.content.library import tip_for
+from conversations.flows.tips import tip_message
+from conversations.slots import local_week, next_slot
+from conversations.types import Child as ChildView
+from storage.models import Child, Contact, ContactIdentity, TipDelivery
+from storage.outbox import enqueue
 
-TUESDAY = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+__all__ = ["TUESDAY", "fresh_container", "populate"]  # other benchmarks import these from here
 
 
-def populate(container: Container, households: int) -> int:
-    rng = random.Random(7)
-    today = TUESDAY.date()
-    contacts, identities, children = [], [], []
-    for n in range(1, households + 1):
-        weekday = rng.randrange(7)
-        contacts.append(
-            {
-                "id": n,
-                "code": f"B{n:07d}",
-                "community_id": "feltham",
-                "language": "en",
-                "status": "active",
-                "consent_version": "2026-11",
-                "is_simulated": False,
-                "created_at": TUESDAY,
-                "updated_at": TUESDAY,
-                "tip_weekday": weekday,
-                "tip_time": "10:00",
-                "next_tip_at": next_slot(
-                    TUESDAY - timedelta(minutes=1), weekday, "10:00", "Europe/London"
-                ),
-            }
+def naive_pass(container: Container, now: datetime, limit: int) -> tuple[int, int]:
+    """The obvious loop over due households, rolled back; returns (households, messages)."""
+    library = container.engine.config.tips
+    today, week = now.date(), local_week(now.date())
+    session = container.sessions()
+    session.begin()
+    households = session.scalars(
+        select(Contact).where(Contact.next_tip_at <= now, Contact.status == "active").limit(limit)
+    ).all()
+    messages = 0
+    for household in households:
+        household.next_tip_at = next_slot(
+            now, household.tip_weekday, household.tip_time, "Europe/London"
         )
-        identities.append(
-            {
-                "id": n,
-                "contact_id": n,
-                "channel": "sms",
-                "address": f"+4477009{n:05d}",
-                "reachable": True,
-                "created_at": TUESDAY,
-            }
-        )
-        for _ in range(1 + (rng.random() < 0.3)):
-            age = rng.randrange(-200, 5 * 365)
-            born = today - timedelta(days=age) if age >= 0 else None
-            due = today - timedelta(days=age) if age < 0 else None
-            children.append(
-                {
-                    "contact_id": n,
-                    "birth_date": born,
-                    "due_date": due,
-                    "birth_checks": 0,
-                    "created_at": TUESDAY,
-                    "updated_at": TUESDAY,
-                }
+        identity = session.scalars(
+            select(ContactIdentity).where(ContactIdentity.contact_id == household.id).limit(1)
+        ).first()
+        items = []
+        for child in session.scalars(select(Child).where(Child.contact_id == household.id)):
+            tip = tip_for(library, today, child.birth_date, child.due_date)
+            sent = tip is not None and session.scalar(
+                select(
+                    exists().where(TipDelivery.child_id == child.id, TipDelivery.tip_id == tip.id)
+                )
             )
-    with transaction(container.sessions) as session:
-        session.execute(insert(Contact), contacts)
-        session.execute(insert(ContactIdentity), identities)
-        session.execute(insert(Child), children)
-    return len(children)
+            if tip is not None and not sent:
+                view = ChildView(child.id, child.nickname, child.birth_date, child.due_date)
+                items.append((view, tip))
+        if items and identity is not None:
+            key = f"tip:{household.id}:{week}:" + ",".join(t.id for _, t in items)
+            for view, tip in items:
+                session.add(
+                    TipDelivery(
+                        contact_id=household.id,
+                        child_id=view.id,
+                        tip_id=tip.id,
+                        message_key=key[:64],
+                        local_week=week,
+                        sent_at=now,
+                    )
+                )
+            enqueue(session, household.id, identity, tip_message("en", items), now, key[:64])
+            messages += 1
+    session.flush()
+    session.rollback()
+    session.close()
+    return len(households), messages
 
 
-def fresh_container(url: str | None, clock: Callable[[], datetime] | None = None) -> Container:
-    """A migrated, empty database: a new SQLite file, or `url` with every table dropped first."""
-    url = url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    settings = Settings(database_url=url, secret_key="bench-not-secret", _env_file=None)  # type: ignore[call-arg]
-    container = build(settings, clock=clock) if clock else build(settings)
-    if url.startswith("postgresql"):
-        with container.database.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    prepare_database(container)
-    return container
-
-
-def timed(action) -> float:  # type: ignore[no-untyped-def]
+def one_pass(url: str | None, households: int, due: int | None) -> tuple[int, int, float]:
+    """A fresh database; returns (children, messages, seconds) of one pass at Tuesday 10:00."""
+    container = fresh_container(url)
+    children = populate(container, households, due)
     started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
+    written = run_tip_pass(container, TUESDAY)
+    took = time.perf_counter() - started
+    container.close()
+    return children, written, took
+
+
+def scaling(url: str | None, households: int, due: int) -> None:
+    print(f"scaling (fresh database each; {due} households due unless said):")
+    runs = [(households // 4, due), (households // 2, due), (households, due)]
+    runs += [(households, due * 2), (households, due * 4)]
+    for size, due_now in runs:
+        children, written, took = one_pass(url, size, due_now)
+        print(
+            f"  {children:>9,} children, {due_now:>7,} households due: {took * 1000:7.0f} ms "
+            f"for {written:,} messages ({took / max(written, 1) * 1e6:.1f} µs per message)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--children", type=int, default=20000, help="about this many children")
+    parser.add_argument("--children", type=int, default=100_000, help="about this many children")
+    parser.add_argument("--due", type=int, default=None, help="households due (default: 1/7)")
+    parser.add_argument("--baseline-households", type=int, default=2000)
+    parser.add_argument("--scaling", action="store_true", help="also the growth runs")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
+    households = int(args.children / 1.3)
+    started = time.perf_counter()
     container = fresh_container(args.database_url)
-    children = populate(container, int(args.children / 1.3))
+    children = populate(container, households, args.due)
+    seeded = time.perf_counter() - started
 
-    def baseline() -> None:
-        with transaction(container.sessions) as session:
-            session.execute(select(Child.contact_id, func.count()).group_by(Child.contact_id)).all()
+    started = time.perf_counter()
+    looked, naive_messages = naive_pass(container, TUESDAY, args.baseline_households)
+    naive = time.perf_counter() - started
+    per_household = naive / max(looked, 1)
 
-    base = timed(baseline)
+    with container.sessions() as session:
+        due_households = session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.next_tip_at <= TUESDAY)
+        )
     written: list[int] = []
-    busy = timed(lambda: written.append(run_tip_pass(container, TUESDAY)))
-    quiet = timed(lambda: written.append(run_tip_pass(container, TUESDAY + timedelta(minutes=1))))
-    engine = container.database.dialect.name
-    print(f"database: {engine}; children: {children}")
-    print(f"baseline full scan of children: {base * 1000:.0f} ms")
-    print(
-        f"tip pass, Tuesday 10:00: {busy * 1000:.0f} ms for {written[0]} messages "
-        f"({busy / base:.1f}x the scan)"
-    )
-    print(
-        f"tip pass, Tuesday 10:01 (nothing due): {quiet * 1000:.0f} ms for {written[1]} messages "
-        f"({quiet / base:.2f}x the scan)"
-    )
+    started = time.perf_counter()
+    written.append(run_tip_pass(container, TUESDAY))
+    busy = time.perf_counter() - started
+    with container.sessions() as session:
+        served = session.scalar(select(Contact.id).where(Contact.next_tip_at <= TUESDAY).limit(1))
+    assert served is None, "a due household was left unserved"
+    started = time.perf_counter()
+    written.append(run_tip_pass(container, TUESDAY + timedelta(minutes=1)))
+    quiet = time.perf_counter() - started
     container.close()
+
+    dialect = container.database.dialect.name
+    print(f"database: {dialect}; children: {children:,}; households due: {due_households:,}")
+    print(f"seeding: {seeded:.1f} s")
+    print(
+        f"baseline, naive per-household loop (rolled back): {per_household * 1e6:.0f} µs per "
+        f"household ({looked} households, {naive_messages} messages in {naive * 1000:.0f} ms)"
+    )
+    estimate = per_household * (due_households or 0)
+    print(
+        f"tip pass, Tuesday 10:00: {busy * 1000:.0f} ms for {written[0]:,} messages "
+        f"(baseline scaled to the due households: {estimate:.1f} s, {estimate / busy:.1f}x slower)"
+    )
+    print(f"tip pass, Tuesday 10:01 (nothing due): {quiet * 1000:.0f} ms, {written[1]} messages")
+    if args.scaling:
+        scaling(args.database_url, households, args.due or max(households // 50, 1))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """How fast the responses export runs, streamed and set-based, against loading row by row.
 
-    .venv/bin/python benchmarks/export.py [--respondents 100000] [--database-url URL]
+    .venv/bin/python benchmarks/export.py [--respondents 200000] [--baseline-respondents 20000]
+        [--xlsx] [--database-url URL]
 
 Builds that many Feltham respondents to the play-park consultation (uses, how often, the
 multi-select help question and the safety scale), then exports the responses as CSV through
 `write_export` (one GROUP BY statement, streamed a thousand rows at a time) and, as the baseline
 in the same run, the obvious way: load every invite as an ORM object, then each one's answers
-with its own query, and write the same CSV.
+with its own query, and write the same CSV (over the first --baseline-respondents). Each
+export runs in a fresh child process, whose peak RSS (getrusage) is reported.
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import multiprocessing
+import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, false, insert, literal, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clock_pass import TUESDAY, fresh_container
+from households import TUESDAY, analyze, fresh_container, numbers
 
 from bot.consultation_yaml import load
+from bot.container import build
+from bot.settings import Settings
+from storage.base import UTCDateTime
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.db import transaction
@@ -32,11 +41,11 @@ from storage.exports.spec import Filters
 from storage.models import Contact
 
 ROOT = Path(__file__).resolve().parents[1]
-CHUNK = 5000
 ANSWERS = (("uses", "yes"), ("how-often", "weekly"), ("help", "shade,toilets"), ("safety", "4"))
 
 
 def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-def]
+    """The consultation, then contacts, invites and four answers each: INSERT … SELECT."""
     consultation, problems = load(ROOT / "examples/consultations/play-park.yaml")
     assert consultation is not None, problems
     with transaction(container.sessions) as session:
@@ -51,64 +60,105 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
                 updated_at=TUESDAY,
             )
         )
-    for start in range(0, respondents, CHUNK):
-        numbers = range(start + 1, min(start + CHUNK, respondents) + 1)
-        with transaction(container.sessions) as session:
-            session.execute(
-                insert(Contact),
+    stamp = literal(TUESDAY, UTCDateTime())
+    n = numbers(container, respondents).c.n
+    with transaction(container.sessions) as session:
+        session.execute(
+            insert(Contact).from_select(
                 [
-                    {
-                        "id": n,
-                        "code": f"B{n:07d}",
-                        "community_id": "feltham",
-                        "language": "en",
-                        "status": "active",
-                        "is_simulated": False,
-                        "created_at": TUESDAY,
-                        "updated_at": TUESDAY,
-                    }
-                    for n in numbers
+                    "id",
+                    "code",
+                    "community_id",
+                    "language",
+                    "status",
+                    "is_simulated",
+                    "created_at",
+                    "updated_at",
                 ],
+                select(
+                    n, literal("B") + cast(n, String), literal("feltham"), literal("en")
+                ).add_columns(literal("active"), false(), stamp, stamp),
             )
-            session.execute(
-                insert(ConsultationInvite),
+        )
+        invite = select(Contact.id, literal("play-park"), literal("feltham"), literal("en"))
+        session.execute(
+            insert(ConsultationInvite).from_select(
                 [
-                    {
-                        "consultation_id": "play-park",
-                        "contact_id": n,
-                        "community_id": "feltham",
-                        "language": "en",
-                        "channel": "sms",
-                        "age_band": "12-23m",
-                        "status": "finished",
-                        "invited_at": TUESDAY,
-                        "started_at": TUESDAY,
-                        "finished_at": TUESDAY,
-                    }
-                    for n in numbers
+                    "contact_id",
+                    "consultation_id",
+                    "community_id",
+                    "language",
+                    "channel",
+                    "age_band",
+                    "status",
+                    "reminders_sent",
+                    "invited_at",
+                    "started_at",
+                    "finished_at",
                 ],
+                invite.add_columns(
+                    literal("sms"), literal("12-23m"), literal("finished"), literal(0)
+                ).add_columns(stamp, stamp, stamp),
             )
+        )
+        for question, value in ANSWERS:
             session.execute(
-                insert(ConsultationAnswer),
-                [
-                    {
-                        "consultation_id": "play-park",
-                        "contact_id": n,
-                        "question_id": question,
-                        "value": value,
-                        "skipped": False,
-                        "channel": "sms",
-                        "answered_at": TUESDAY,
-                    }
-                    for n in numbers
-                    for question, value in ANSWERS
-                ],
+                insert(ConsultationAnswer).from_select(
+                    [
+                        "consultation_id",
+                        "contact_id",
+                        "question_id",
+                        "value",
+                        "skipped",
+                        "channel",
+                        "answered_at",
+                    ],
+                    select(
+                        literal("play-park"), Contact.id, literal(question), literal(value)
+                    ).add_columns(false(), literal("sms"), stamp),
+                )
             )
+    analyze(container)
+
+
+def export(url: str, fmt: str, queue: Any) -> None:
+    """In a child process, so its peak RSS is the export's alone: (rows, seconds, peak MB)."""
+    settings = Settings(database_url=url, secret_key="bench-not-secret", _env_file=None)  # type: ignore[call-arg]
+    container = build(settings, clock=lambda: TUESDAY)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    with transaction(container.sessions) as session, tempfile.TemporaryFile() as out:
+        rows = write_export(
+            session,
+            "responses",
+            fmt,
+            out,
+            mode="pseudonymised",
+            filters=Filters(consultation="play-park"),
+            timezone="Europe/London",
+            threshold=5,
+        )
+    took = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put((rows, took, before, peak))
+    container.close()
+
+
+def in_child(url: str, fmt: str) -> tuple[int, float, float, float]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=export, args=(url, fmt, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return result  # type: ignore[no-any-return]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--respondents", type=int, default=100_000)
+    parser.add_argument("--respondents", type=int, default=200_000)
+    parser.add_argument("--baseline-respondents", type=int, default=20_000)
+    parser.add_argument("--xlsx", action="store_true", help="also time the XLSX export")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
     container = fresh_container(args.database_url, clock=lambda: TUESDAY)
@@ -118,7 +168,8 @@ def main() -> None:
         out = csv.writer(io.StringIO())
         count = 0
         with transaction(container.sessions) as session:
-            for invite in session.scalars(select(ConsultationInvite)).all():
+            invites = select(ConsultationInvite).limit(args.baseline_respondents)
+            for invite in session.scalars(invites).all():
                 answers = session.scalars(
                     select(ConsultationAnswer).where(
                         ConsultationAnswer.consultation_id == invite.consultation_id,
@@ -133,27 +184,18 @@ def main() -> None:
     baseline_rows = row_by_row()
     baseline = time.perf_counter() - started
 
-    started = time.perf_counter()
-    with transaction(container.sessions) as session:
-        rows = write_export(
-            session,
-            "responses",
-            "csv",
-            io.BytesIO(),
-            mode="pseudonymised",
-            filters=Filters(consultation="play-park"),
-            timezone="Europe/London",
-            threshold=5,
-        )
-    took = time.perf_counter() - started
-
-    print(f"database: {container.database.dialect.name}; respondents: {args.respondents}")
-    print(f"baseline, ORM row by row: {baseline_rows / baseline:,.0f} rows/s ({baseline:.1f} s)")
-    print(
-        f"export, streamed GROUP BY: {rows / took:,.0f} rows/s ({took:.1f} s; "
-        f"{baseline / took:.1f}x the baseline)"
-    )
+    url = container.settings.database_url
     container.close()
+    print(f"database: {container.database.dialect.name}; respondents: {args.respondents:,}")
+    rate = baseline_rows / baseline
+    print(f"baseline, ORM row by row ({baseline_rows:,} respondents): {rate:,.0f} rows/s")
+    for fmt in ("csv", "xlsx") if args.xlsx else ("csv",):
+        rows, took, before, peak = in_child(url, fmt)
+        print(
+            f"export to {fmt.upper()}, streamed GROUP BY: {rows / took:,.0f} rows/s "
+            f"({rows:,} rows in {took:.1f} s; {rows / took / rate:.1f}x the baseline); "
+            f"peak RSS {peak:.0f} MB (a bare child process: {before:.0f} MB)"
+        )
 
 
 if __name__ == "__main__":
