@@ -69,6 +69,7 @@ def _option_forms(option: Option) -> frozenset[str]:
     return frozenset().union(*(_forms(label) for label in (option.id, *option.labels)))
 
 
+@lru_cache(maxsize=4096)
 def _number(text: str) -> int | None:
     """The number a reply such as "1", "#2", "option 3", "tri" or "the first one" gives."""
     folded = fold(text)

@@ -42,6 +42,7 @@ def is_edge_noise(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch).startswith(_EDGE_NOISE)
 
 
+@lru_cache(maxsize=8192)
 def strip_noise(text: str) -> str:
     """The text without punctuation, symbols or spaces at either end."""
     start, end = 0, len(text)
