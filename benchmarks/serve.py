@@ -23,16 +23,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn(
-    target: str, env: dict[str, str] | None = None, factory: bool = False
-) -> Iterator[str]:
+def uvicorn(target: str, env: dict[str, str] | None = None, factory: bool = False) -> Iterator[str]:
     """`target` ("module:app") served by uvicorn in a child process; yields its origin."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     if factory:
         command.append("--factory")
-    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})  # noqa: S603
+    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
     origin = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
