@@ -55,18 +55,28 @@ def _catalog(lang: str) -> gettext.NullTranslations:
 class Translator:
     """Whole sentences in one language; placeholders use `{name}` and are filled by keyword."""
 
-    __slots__ = ("_catalog", "lang")
+    __slots__ = ("_catalog", "_found", "lang")
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self._catalog = _catalog(lang)
+        self._found: dict[str, str] = {}  # msgid -> translation; msgids are a fixed set
 
     def _(self, message: str, **values: Any) -> str:
-        text = self._catalog.gettext(message)
+        text = self._found.get(message)
+        if text is None:
+            text = self._catalog.gettext(message)
+            if len(self._found) < 20_000:  # bounded, should a caller ever pass free text
+                self._found[message] = text
         return text.format(**values) if values else text
 
     def date(self, value: date) -> str:
-        return format_date(value, format="long", locale=DATE_LOCALES.get(self.lang, self.lang))
+        return _long_date(value, DATE_LOCALES.get(self.lang, self.lang))
+
+
+@functools.lru_cache(maxsize=4096)  # Babel's formatting is slow; the dates asked for repeat
+def _long_date(value: date, locale: str) -> str:
+    return format_date(value, format="long", locale=locale)
 
 
 @functools.cache

@@ -75,7 +75,7 @@ class Ctx:
         return self.now.astimezone(ZoneInfo(self.community.timezone)).date()
 
     def with_language(self, language: str) -> Ctx:
-        return replace(self, contact=replace(self.contact, language=language))
+        return Ctx(self.config, replace(self.contact, language=language), self.now)
 
     def text(self, message: str, **values: Any) -> str:
         """One sentence in every current locale, each composed whole, joined by blank lines."""

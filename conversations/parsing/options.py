@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from conversations.parsing.text import fold, strip_noise
 
@@ -55,17 +56,20 @@ def _loose(folded: str) -> str:
     return " ".join("".join(chars).split())
 
 
+@lru_cache(maxsize=8192)
 def _forms(text: str) -> frozenset[str]:
     """The ways a text may be compared: as folded, without outer noise, without any."""
     folded = fold(text)
     return frozenset({folded, strip_noise(folded), _loose(folded)} - {""})
 
 
+@lru_cache(maxsize=4096)  # options are frozen; their forms are the same for every reply
 def _option_forms(option: Option) -> frozenset[str]:
     """Every comparable form of an option's id and labels."""
     return frozenset().union(*(_forms(label) for label in (option.id, *option.labels)))
 
 
+@lru_cache(maxsize=4096)
 def _number(text: str) -> int | None:
     """The number a reply such as "1", "#2", "option 3", "tri" or "the first one" gives."""
     folded = fold(text)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.parsing.text import fold, fold_keyword, strip_noise
+from conversations.parsing.text import fold, fold_general, fold_keyword, strip_noise
 
 # Every Unicode category, surrogates ("Cs") and unassigned code points included.
 ANY_CHAR = st.characters(categories=["C", "L", "M", "N", "P", "S", "Z"])
@@ -107,3 +107,13 @@ def test_long_text() -> None:
     text = ("Ŵ\u200b a!\n" * 2000)[:10_000]
     assert fold(text).startswith("w a! w a!")
     assert fold_keyword(text).endswith("w a")
+
+
+@FAST
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_the_ascii_shortcut_folds_exactly_like_the_general_path(text: str) -> None:
+    assert fold(text) == fold_general(text)
+
+
+def test_the_ascii_shortcut_drops_controls_and_splits_on_separators() -> None:
+    assert fold("Yes\x00\x1fPlease\x7f") == fold_general("Yes\x00\x1fPlease\x7f") == "yes please"

@@ -1,0 +1,143 @@
+"""Telegram webhook updates per second, and latency, through a real uvicorn on 127.0.0.1.
+
+    .venv/bin/python benchmarks/inbound.py [--chats 150] [--concurrency 16] [--database-url URL]
+
+Each chat goes through onboarding as Telegram sends it (/start feltham, consent, born,
+the date, a name, no more children, confirm: seven updates, buttons as callback queries),
+chats side by side over `--concurrency` keep-alive connections, each chat's updates in order.
+The same updates go, in the same run and each app in its own uvicorn child process, to:
+  ours      `create_app` (secret checked, parsed, stored, the engine run, replies queued);
+  ceiling   a bare FastAPI endpoint that checks the secret and does one INSERT (same database);
+  plain bot python-telegram-bot's Application with a ConversationHandler and PicklePersistence
+            (process_update per webhook call; it stores state in memory and pickles it).
+No update reaches the internet: no bot token for ours, a fake Bot API for the plain bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.inbound_apps import PATH, SECRET  # noqa: E402
+from benchmarks.serve import uvicorn  # noqa: E402
+from bot.container import build, prepare_database  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.models import Base  # noqa: E402
+
+
+def script(chat: int, first: int) -> list[dict[str, Any]]:
+    """The seven updates one parent's onboarding takes, with update ids from `first`."""
+    who = {"id": chat, "is_bot": False, "first_name": "Parent"}
+    where = {"id": chat, "type": "private", "first_name": "Parent"}
+
+    def text(n: int, body: str) -> dict[str, Any]:
+        message = {"message_id": n, "date": 1773136800, "chat": where, "from": who, "text": body}
+        if body.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+        return {"update_id": first + n, "message": message}
+
+    def press(n: int, data: str) -> dict[str, Any]:
+        shown = {"message_id": 9000 + n, "date": 1773136800, "chat": where, "text": "?"}
+        query = {"id": f"q{chat}-{n}", "from": who, "chat_instance": "c", "data": data}
+        return {"update_id": first + n, "callback_query": {**query, "message": shown}}
+
+    return [
+        text(0, "/start feltham"),
+        press(1, "consent:yes"),
+        press(2, "kind:born"),
+        text(3, "1/5/2025"),
+        text(4, "Sam"),
+        press(5, "more:no"),
+        press(6, "confirm:yes"),
+    ]
+
+
+async def drive(origin: str, chats: int, concurrency: int, base: int) -> tuple[float, list[float]]:
+    """Send every chat's onboarding; returns (seconds, each request's latency)."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(chats):
+        queue.put_nowait(n)
+    latencies: list[float] = []
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=origin, headers=headers, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                n = queue.get_nowait()
+                for update in script(base + n, (base + n) * 10):
+                    started = time.perf_counter()
+                    answer = await client.post(PATH, json=update)
+                    latencies.append(time.perf_counter() - started)
+                    answer.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, latencies
+
+
+def measure(origin: str, args: argparse.Namespace, base: int) -> tuple[float, float, float]:
+    asyncio.run(drive(origin, max(2, args.chats // 10), args.concurrency, base))  # warm up
+    took, latencies = asyncio.run(drive(origin, args.chats, args.concurrency, base + 10**6))
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies) / took, cuts[49] * 1000, cuts[98] * 1000
+
+
+def fresh_database(url: str | None) -> str:
+    url = url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    settings = Settings(database_url=url, secret_key="bench-not-secret", _env_file=None)  # type: ignore[call-arg]
+    container = build(settings)
+    if url.startswith("postgresql"):
+        with container.database.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS bench_updates")
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}" CASCADE')
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    prepare_database(container)
+    container.close()
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chats", type=int, default=150, help="parents onboarded (7 updates each)")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections at once")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    url = fresh_database(args.database_url)
+    env = {"BENCH_DATABASE_URL": url}
+    figures: dict[str, tuple[float, float, float]] = {}
+    with uvicorn("benchmarks.inbound_apps:ceiling", env, factory=True) as origin:
+        figures["ceiling"] = measure(origin, args, 7_000_000)
+    with uvicorn("benchmarks.fake_apis:app") as bot_api:
+        plain = {**env, "BENCH_BOT_API": bot_api}
+        with uvicorn("benchmarks.inbound_apps:plain_bot", plain, factory=True) as origin:
+            figures["plain bot"] = measure(origin, args, 8_000_000)
+    with uvicorn("benchmarks.inbound_apps:ours", env, factory=True) as origin:
+        figures["ours"] = measure(origin, args, 9_000_000)
+    print(
+        f"database: {url.split(':', 1)[0]}; {args.chats} chats x 7 updates, "
+        f"{args.concurrency} connections"
+    )
+    for name, (rate, p50, p99) in figures.items():
+        print(f"{name:>10}: {rate:7,.0f} updates/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms")
+    ours, ceiling, plain_rate = figures["ours"][0], figures["ceiling"][0], figures["plain bot"][0]
+    print(
+        f"ours / ceiling: {ours / ceiling:.2f} (goal >= 0.60); "
+        f"ours / plain bot: {ours / plain_rate:.2f} (goal > 1)"
+    )
+
+
+if __name__ == "__main__":
+    main()
