@@ -18,6 +18,7 @@ from storage import consultation_audience as audience_sql
 from storage import consultations as store
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationInvite
+from storage.consultation_start import start_pending
 from storage.db import transaction
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def run_consultation_pass(container: Container, now: datetime) -> int:
             consultation = Consultation.from_json(row.definition)
             first = consultation.first().id
             intro = messages_for(config, consultation, "intro")
-            written += store.start_pending(session, row, first, intro, now, version)
+            written += start_pending(session, row, first, intro, now, version)
             if row.launched_at is not None and consultation.reminders:
                 remind = messages_for(config, consultation, "reminder")
                 written += store.send_reminders(

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,6 +27,7 @@ from storage.base import UTCDateTime, affected
 from storage.consultation_models import ConsultationInvite
 from storage.models import Child, Contact, ContactIdentity
 
+ANALYZE_AFTER = 1000  # invites written at once: refresh the table's statistics (PostgreSQL)
 # Bands of the youngest child's age, as results and exports show them (never the dates).
 AGE_BANDS = ("pregnancy", "0-11m", "12-23m", "24-35m", "36-47m", "48-59m", "60m+", "none")
 
@@ -40,22 +52,29 @@ def first_identities() -> Select[*tuple[Any, ...]]:
     )
 
 
-def _age_band(today: date) -> ColumnElement[str]:
-    youngest = (
-        select(func.max(Child.birth_date))
-        .where(Child.contact_id == Contact.id)
-        .correlate(Contact)
-        .scalar_subquery()
+def _children(contact_id: int | None) -> Subquery:
+    """Per contact with children (or just `contact_id`'s), in one pass over them: the
+    youngest's birth date and whether a baby is expected."""
+    expecting = and_(Child.birth_date.is_(None), Child.due_date.is_not(None))
+    query = select(
+        Child.contact_id.label("contact_id"),
+        func.max(Child.birth_date).label("youngest"),
+        func.max(case((expecting, 1), else_=0)).label("expecting"),
     )
-    expecting = exists().where(
-        Child.contact_id == Contact.id, Child.birth_date.is_(None), Child.due_date.is_not(None)
-    )
+    if contact_id is not None:  # SQLite would otherwise aggregate everyone's children first
+        query = query.where(Child.contact_id == contact_id)
+    return query.group_by(Child.contact_id).subquery("kids")
+
+
+def _age_band(today: date, kids: Subquery) -> ColumnElement[str]:
+    """The youngest child's age band, from `_children` (NULLs for a contact without any)."""
+    youngest = kids.c.youngest
     bands = [
         (youngest > months_before(today, upper), label)
         for upper, label in ((12, "0-11m"), (24, "12-23m"), (36, "24-35m"), (48, "36-47m"))
     ]
     return case(
-        (and_(youngest.is_(None), expecting), "pregnancy"),
+        (and_(youngest.is_(None), kids.c.expecting == 1), "pregnancy"),
         (youngest.is_(None), "none"),
         *bands,
         (youngest > months_before(today, 60), "48-59m"),
@@ -64,25 +83,32 @@ def _age_band(today: date) -> ColumnElement[str]:
 
 
 def audience_rows(
-    audience: Audience, today: date, real_only: bool = False
+    audience: Audience, today: date, real_only: bool = False, contact_id: int | None = None
 ) -> Select[*tuple[Any, ...]]:
     """(contact id, community, language, channel, age band) of every active contact reached;
-    `real_only` leaves out simulated parents (the simulator's, the terminal chat's)."""
+    `real_only` leaves out simulated parents (the simulator's, the terminal chat's), and
+    `contact_id` everyone else."""
     firsts = first_identities().subquery()
+    # Aggregated once and joined (a hash join on PostgreSQL), not a correlated subquery per
+    # contact and per CASE branch: that made a 100k launch spend seconds in index probes.
+    kids = _children(contact_id)
     query = (
         select(
             Contact.id,
             Contact.community_id,
             func.coalesce(Contact.language, "en"),
             ContactIdentity.channel,
-            _age_band(today),
+            _age_band(today, kids),
         )
         .join(firsts, firsts.c.contact_id == Contact.id)
         .join(ContactIdentity, ContactIdentity.id == firsts.c.identity_id)
+        .outerjoin(kids, kids.c.contact_id == Contact.id)
         .where(Contact.status == "active")
     )
     if real_only:
         query = query.where(Contact.is_simulated.is_(False))
+    if contact_id is not None:
+        query = query.where(Contact.id == contact_id)
     if audience.community is not None:
         query = query.where(Contact.community_id == audience.community)
     if audience.language is not None:
@@ -93,6 +119,7 @@ def audience_rows(
         low, high = audience.child_age_months
         # Age in whole months within [low, high]: born after (high + 1) months ago and no
         # later than low months ago. Expected babies have no age, so they are not included.
+        # A semi-join, not a test on `kids`: PostgreSQL estimates it from the statistics.
         query = query.where(
             exists().where(
                 Child.contact_id == Contact.id,
@@ -136,10 +163,7 @@ def invite(
     With `only_contact`, just that contact if the audience includes them (a parent who has
     finished joining while the consultation is open).
     """
-    rows = audience_rows(audience, today)
-    if only_contact is not None:
-        rows = rows.where(Contact.id == only_contact)
-    rows = rows.add_columns(
+    rows = audience_rows(audience, today, contact_id=only_contact).add_columns(
         literal(consultation_id), literal("pending"), literal(0), literal(now, UTCDateTime())
     )
     table = ConsultationInvite.__table__
@@ -162,4 +186,10 @@ def invite(
         )
         .on_conflict_do_nothing()
     )
-    return affected(session.execute(statement))
+    # Kept before the cursor closes: psycopg reports -1 for a closed cursor's INSERT.
+    invited = affected(session.execute(statement.execution_options(preserve_rowcount=True)))
+    if invited >= ANALYZE_AFTER and module is postgresql:
+        # The launch's next statements select these rows: without statistics the planner
+        # takes thousands of new rows for one and picks nested loops (autovacuum is too late).
+        session.execute(text("ANALYZE consultation_invites"))
+    return invited

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, and_, exists, insert, literal, null, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, String, and_, null, or_, select, update
+from sqlalchemy.orm import Session
 
 from conversations import effects as fx
 from conversations.consultations.model import Audience, Consultation
 from conversations.types import ConversationState
-from storage.base import JSONType, UTCDateTime, affected
+from storage.base import affected
 from storage.consent import consented
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
@@ -48,77 +48,6 @@ def audience_of(row: ConsultationRow) -> Audience:
 
 def open_consultations(session: Session) -> list[ConsultationRow]:
     return list(session.scalars(select(ConsultationRow).where(ConsultationRow.status == "open")))
-
-
-def _busy_elsewhere(invite: type[ConsultationInvite]) -> object:
-    """The contact has another consultation asked but not finished (it resumes first)."""
-    other = aliased(ConsultationInvite)
-    return exists().where(
-        other.contact_id == invite.contact_id,
-        other.consultation_id != invite.consultation_id,
-        other.status.in_(UNFINISHED),
-    )
-
-
-def start_pending(
-    session: Session,
-    row: ConsultationRow,
-    first_question: str,
-    messages: Messages,
-    now: datetime,
-    notice_version: str,
-) -> int:
-    """Ask every pending invitee who is free now: state, intro and first question, set-based.
-
-    Invitees yet to agree to `notice_version` stay pending until they do.
-    """
-    cid = row.id
-    _ensure_states(session, cid, now)
-    free = (
-        select(ConsultationInvite.id)
-        .join(Contact, Contact.id == ConsultationInvite.contact_id)
-        .join(StateRow, StateRow.contact_id == ConsultationInvite.contact_id)
-        .where(
-            ConsultationInvite.consultation_id == cid,
-            ConsultationInvite.status == "pending",
-            Contact.status == "active",
-            consented(notice_version),
-            StateRow.flow.is_(None),
-            ~_busy_elsewhere(ConsultationInvite),  # type: ignore[operator]
-        )
-    )
-    marked = affected(
-        session.execute(
-            update(ConsultationInvite)
-            .where(ConsultationInvite.id.in_(free))
-            .values(status="asking")
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if not marked:
-        return 0
-    asking = and_(ConsultationInvite.consultation_id == cid, ConsultationInvite.status == "asking")
-    _move_states(session, asking, cid, first_question, now)
-    sent = _enqueue_groups(session, row, asking, None, messages, "intro", now)
-    session.execute(
-        update(ConsultationInvite)
-        .where(asking)
-        .values(status="asked", asked_at=now, position=first_question)
-        .execution_options(synchronize_session=False)
-    )
-    return sent
-
-
-def _ensure_states(session: Session, cid: str, now: datetime) -> None:
-    """Give every pending invitee a conversation row (idle), so one UPDATE can move them all."""
-    missing = select(
-        ConsultationInvite.contact_id, literal(now, UTCDateTime()), literal({}, JSONType)
-    ).where(
-        ConsultationInvite.consultation_id == cid,
-        ConsultationInvite.status == "pending",
-        ~exists().where(StateRow.contact_id == ConsultationInvite.contact_id),
-    )
-    session.execute(insert(StateRow).from_select(["contact_id", "updated_at", "data"], missing))
 
 
 def _move_states(
