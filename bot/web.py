@@ -72,7 +72,11 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
     app.include_router(api_router(services, config.communities))
     app.include_router(
-        telegram_router(container.inbound, settings.telegram_webhook_secret),
+        telegram_router(
+            container.inbound,
+            settings.telegram_webhook_secret,
+            settings.telegram_webhook_secret_previous,
+        ),
         include_in_schema=False,
     )
     app.include_router(
@@ -81,6 +85,7 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             StatusService(container),
             settings.twilio_auth_token,
             settings.public_base_url,
+            settings.twilio_auth_token_previous,
         ),
         include_in_schema=False,
     )
