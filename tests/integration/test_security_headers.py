@@ -128,3 +128,15 @@ def test_templates_have_nothing_inline_the_policy_would_block(template: Path) ->
     for pattern, what in INLINE:
         found = pattern.search(source)
         assert found is None, f"{template.name} has {what}: {found.group(0) if found else ''}"
+
+
+def test_only_the_interactive_api_docs_get_their_own_looser_policy(world: World) -> None:
+    """Swagger UI loads from a CDN with an inline bootstrap; it holds no session."""
+    client = TestClient(create_app(world.container))
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    policy = _policy(docs.headers["content-security-policy"])
+    assert "https://cdn.jsdelivr.net" in policy["script-src"]
+    assert policy["frame-ancestors"] == "'none'" and policy["default-src"] == "'none'"
+    assert docs.headers["x-frame-options"] == "DENY"
+    _assert_protected(client.get("/openapi.json"), "the schema next to it")
