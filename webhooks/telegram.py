@@ -173,9 +173,9 @@ def _secret_matches(accepted: tuple[str, ...], given: str | None) -> bool:
     """Whether `given` is one of the accepted secrets, compared in constant time."""
     if given is None:
         return False
-    given_bytes = given.encode("utf-8")
+    given_secret = given.encode("utf-8")
     # Compare with every secret (no early exit), so the time does not say which one matched.
-    matches = [hmac.compare_digest(s.encode("utf-8"), given_bytes) for s in accepted]
+    matches = [hmac.compare_digest(secret.encode("utf-8"), given_secret) for secret in accepted]
     return any(matches)
 
 

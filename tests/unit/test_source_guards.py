@@ -106,8 +106,14 @@ def _name(node: ast.AST) -> str:
         return node.id
     if isinstance(node, ast.Attribute):
         return node.attr
-    if isinstance(node, ast.Subscript | ast.Call):
-        return _name(node.value if isinstance(node, ast.Subscript) else node.func)
+    if isinstance(node, ast.Subscript):
+        return _name(node.value)
+    if isinstance(node, ast.Call):
+        func = node.func
+        # secret.encode() is still the secret; headers.get(…) is named by what it gets.
+        if isinstance(func, ast.Attribute) and func.attr in ("encode", "decode", "strip"):
+            return _name(func.value)
+        return _name(func)
     return ""
 
 
@@ -146,10 +152,11 @@ ok = signature != expected
 if form["csrf"] == session.csrf: pass
 if given == who.stamp: pass
 if api_token == presented: pass
+matches = [secret.encode("utf-8") == given for secret in accepted]
 """
     good = """
 if hmac.compare_digest(signature, expected): pass
 if secret is None or token_id == 3 or tokens == words: pass
 """
-    assert len(secret_comparisons(ast.parse(bad))) == 5
+    assert len(secret_comparisons(ast.parse(bad))) == 6
     assert secret_comparisons(ast.parse(good)) == []
