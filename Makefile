@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 MO := locales/en/LC_MESSAGES/messages.mo locales/cy/LC_MESSAGES/messages.mo
 
-.PHONY: screenshots run test install lint typecheck locales locales-update check-locales clean
+.PHONY: screenshots run test install lint typecheck locales locales-update check-locales clean audit
 
 run: install locales
 	$(PY) -m bot db upgrade
@@ -39,6 +39,10 @@ locales-update: install
 # Fails when the catalogs lag the source; tests/unit/test_locales.py fails on any missing Welsh.
 check-locales: install
 	$(VENV)/bin/pybabel update --check -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+# Known vulnerabilities in the installed dependencies (pip-audit; see docs/operations.md).
+audit: install
+	$(PY) .ci/audit.py
 
 lint: install
 	$(VENV)/bin/ruff check --no-cache .

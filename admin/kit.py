@@ -111,10 +111,8 @@ class PageKit:
             **values,
         )
         response = HTMLResponse(html, status_code=status)
+        # The security headers (CSP and friends) are added to every response by admin/headers.py.
         response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
         self.auth.save(response, session)
         return response
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot import chat as terminal_chat
+from bot import logs
 from bot.cli_consultation import consultation_app
 from bot.cli_content import content_app
 from bot.cli_event import event_app
@@ -45,17 +45,8 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line, however long
 
 
-# These log full request URLs and parameters at INFO: the bot token, phone numbers, bodies.
-CHATTY_LOGGERS = ("httpx", "httpcore", "twilio.http_client", "telegram", "apscheduler")
-
-
 def _logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    for name in CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 @db_app.command("upgrade")
@@ -100,7 +91,8 @@ def _run_web(host: str, port: int, with_workers: bool) -> None:
     _logging()
     with running() as container:
         app_ = create_app(container, with_workers=with_workers)
-        uvicorn.run(app_, host=host, port=port, log_level="info")
+        # log_config=None: uvicorn's records go through our handler (bot/logs.py).
+        uvicorn.run(app_, host=host, port=port, log_level="info", log_config=None)
 
 
 @app.command()

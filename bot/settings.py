@@ -31,9 +31,12 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
+    # Accepted as well while set, so a secret or token can be rotated with no refused request.
+    telegram_webhook_secret_previous: str | None = None
     telegram_api_base_url: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+    twilio_auth_token_previous: str | None = None
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None

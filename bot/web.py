@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from admin.api.router import api_router
 from admin.dashboard import dashboard_router
+from admin.headers import SecurityHeaders
 from admin.kit import STATIC
 from admin.public import public_router
 from bot.clock import start_background_clock
@@ -45,6 +46,8 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             await workers
 
     app = FastAPI(title="Early Learning Communities bot", version="0.1.0", lifespan=lifespan)
+    https = (settings.public_base_url or "").startswith("https://")
+    app.add_middleware(SecurityHeaders, https=https)
     config = container.engine.config
     services = dashboard_services(container)
     app.include_router(
@@ -59,7 +62,7 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
         dashboard_router(
             StaffService(container.sessions, container.clock),
             container.secret_key,
-            secure_cookies=(settings.public_base_url or "").startswith("https://"),
+            secure_cookies=https,
             communities=config.communities,
             languages=config.languages,
             services=services,
@@ -69,7 +72,11 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
     app.include_router(api_router(services, config.communities))
     app.include_router(
-        telegram_router(container.inbound, settings.telegram_webhook_secret),
+        telegram_router(
+            container.inbound,
+            settings.telegram_webhook_secret,
+            settings.telegram_webhook_secret_previous,
+        ),
         include_in_schema=False,
     )
     app.include_router(
@@ -78,6 +85,7 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
             StatusService(container),
             settings.twilio_auth_token,
             settings.public_base_url,
+            settings.twilio_auth_token_previous,
         ),
         include_in_schema=False,
     )

@@ -169,19 +169,30 @@ def update_to_inbound(data: dict[str, Any], received_at: datetime) -> InboundMes
     return None
 
 
-def _secret_matches(expected: str | None, given: str | None) -> bool:
-    if not expected or given is None:
+def _secret_matches(accepted: tuple[str, ...], given: str | None) -> bool:
+    """Whether `given` is one of the accepted secrets, compared in constant time."""
+    if given is None:
         return False
-    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+    given_secret = given.encode("utf-8")
+    # Compare with every secret (no early exit), so the time does not say which one matched.
+    matches = [hmac.compare_digest(secret.encode("utf-8"), given_secret) for secret in accepted]
+    return any(matches)
 
 
-def telegram_router(inbound: InboundPort, secret: str | None) -> APIRouter:
-    """`POST /webhooks/telegram`, refusing everything (403) while `secret` is unset."""
+def telegram_router(
+    inbound: InboundPort, secret: str | None, previous_secret: str | None = None
+) -> APIRouter:
+    """`POST /webhooks/telegram`, refusing everything (403) while `secret` is unset.
+
+    `previous_secret`, while set, is accepted too: during a rotation Telegram may still send
+    the old one until `setWebhook` has been called with the new (docs/operations.md).
+    """
     router = APIRouter()
+    accepted = tuple(s for s in (secret, previous_secret if secret else None) if s)
 
     @router.post(PATH, include_in_schema=False)
     async def telegram_webhook(request: Request) -> JSONResponse:
-        if not _secret_matches(secret, request.headers.get(SECRET_HEADER)):
+        if not _secret_matches(accepted, request.headers.get(SECRET_HEADER)):
             return JSONResponse({"ok": False}, status_code=403)
         body = await read_body(request)
         try:

@@ -65,9 +65,22 @@ def twilio_router(
     status: StatusPort,
     auth_token: str | None,
     public_base_url: str | None,
+    previous_auth_token: str | None = None,
 ) -> APIRouter:
-    """`POST /webhooks/twilio/sms` and `/status`; both refuse everything (403) until configured."""
+    """`POST /webhooks/twilio/sms` and `/status`; both refuse everything (403) until configured.
+
+    A signature made with `previous_auth_token` is accepted too while it is set: during a
+    rotation Twilio signs with the old token until the new one is promoted (docs/operations.md).
+    """
     router = APIRouter()
+    validators = [
+        RequestValidator(token) for token in (auth_token, previous_auth_token) if token
+    ]
+
+    def signed(url: str, params: dict[str, str], signature: str) -> bool:
+        # RequestValidator compares in constant time; try every token, without an early exit.
+        results = [bool(v.validate(url, params, signature)) for v in validators]
+        return any(results)
 
     async def signed_form(request: Request) -> dict[str, str]:
         """The form fields of a request Twilio signed; raises the HTTP refusal otherwise."""
@@ -84,7 +97,7 @@ def twilio_router(
         params = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=False))
         signature = request.headers.get(SIGNATURE_HEADER, "")
         url = _signed_url(public_base_url, request)
-        if not bool(RequestValidator(auth_token).validate(url, params, signature)):
+        if not signed(url, params, signature):
             raise HTTPException(status_code=403, detail="invalid Twilio signature")
         return params
 

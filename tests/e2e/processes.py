@@ -44,6 +44,7 @@ class Served:
         self, tmp_path: Path, env: dict[str, str], command: str = "serve", port: int | None = None
     ) -> None:
         self.port = port or free_port()
+        self.env = env
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp_path / f"{command}-{self.port}.log"
         self.log = self.log_path.open("wb")
