@@ -162,7 +162,8 @@ class SessionCodec:
         if not cookie or "." not in cookie:
             return None
         payload, signature = cookie.rsplit(".", 1)
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        # As bytes: compare_digest raises on a str with non-ASCII (a forged cookie's, say).
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         try:
             data = json.loads(_unb64(payload))

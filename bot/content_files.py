@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -16,7 +15,6 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bot.settings import ConfigError
@@ -105,18 +103,29 @@ def _not_utf8(path: Path, raw: bytes, start: int) -> str:
 
 
 def _read_xlsx(path: Path) -> list[Row]:
+    # openpyxl trusts the file: a damaged one fails in any way (zlib, XML, zip, KeyError), when
+    # opened or only when a sheet is read, so every failure becomes one plain problem.
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
-        raise ConfigError(f"{path.name} is not a readable .xlsx workbook ({error})") from None
+    except Exception as error:
+        raise ConfigError(_unreadable(path, error)) from None
     try:
         sheet = book.worksheets[0]
         if isinstance(sheet, ReadOnlyWorksheet):
             sheet.reset_dimensions()  # trust the cells, not a stale recorded size
         cells = sheet.iter_rows(min_row=1, values_only=True)
         return _keyed(([_cell(v) for v in values] for values in cells), path)
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(_unreadable(path, error)) from None
     finally:
         book.close()
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    detail = " ".join(str(error).split())[:120] or type(error).__name__
+    return f"{path.name} is not a readable .xlsx workbook ({detail})"
 
 
 def _keyed(records: Iterable[Sequence[str | None]], path: Path) -> list[Row]:

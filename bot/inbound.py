@@ -27,6 +27,7 @@ from conversations.types import Channel, InboundMessage
 from storage import contacts, inbound, outbox
 from storage.db import transaction
 from storage.models import ContactIdentity
+from webhooks.limits import storable
 from webhooks.ports import Unavailable
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class InboundService:
         self.timezone = timezone
 
     def receive(self, message: InboundMessage, simulated: bool = False) -> Receipt:
+        message = storable(message)
         try:
             contact_id, stored = self._store(message, simulated)
         except OperationalError as error:

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
+from admin.api.common import validation_problem
 from admin.api.router import api_router
 from admin.dashboard import dashboard_router
 from admin.headers import SecurityHeaders
@@ -71,6 +73,7 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
     )
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")
     app.include_router(api_router(services, config.communities))
+    app.add_exception_handler(RequestValidationError, validation_problem)
     app.include_router(
         telegram_router(
             container.inbound,

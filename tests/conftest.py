@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from bot.container import Container, build, prepare_database
@@ -21,6 +22,16 @@ from tests.fakes.twilio_api import FakeTwilio
 TELEGRAM_TOKEN = "123456:TEST-not-a-real-token"
 TWILIO_SID = "ACtest00000000000000000000000000"
 TWILIO_AUTH = "test-auth-token-not-real"
+
+# HYPOTHESIS_PROFILE=ci runs ten times the examples; tests sized with `scaled` follow it.
+settings.register_profile("ci", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def scaled(examples: int) -> int:
+    """`examples` under the default profile, more under a bigger one (HYPOTHESIS_PROFILE)."""
+    return max(1, examples * settings.default.max_examples // 100)
+
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = "PostgreSQL tests need TEST_DATABASE_URL (CI sets it; see .ci/run)"

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import HTTPException, Request
 
+from conversations.types import ButtonPress, InboundMessage
+
 MAX_BODY = 1024 * 1024
+# NUL, which PostgreSQL text cannot hold, and lone UTF-16 surrogates (JSON's "\ud800"), which
+# are not UTF-8 at all: no parent types either, and either would fail the insert.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -32,3 +39,31 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
             raise HTTPException(status_code=413, detail="request body too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def storable_text(text: str) -> str:
+    """`text` with what no database column can hold replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def storable(message: InboundMessage) -> InboundMessage:
+    """The message with every text field, its button press's too, made storable."""
+    press = message.press
+    if press is not None:
+        press = ButtonPress(
+            press.query_id and storable_text(press.query_id),
+            press.message_id,
+            press.message_text and storable_text(press.message_text),
+            press.label and storable_text(press.label),
+        )
+    return InboundMessage(
+        channel=message.channel,
+        address=storable_text(message.address),
+        provider_id=storable_text(message.provider_id),
+        received_at=message.received_at,
+        kind=message.kind,
+        text=storable_text(message.text),
+        choice_id=message.choice_id and storable_text(message.choice_id),
+        payload=message.payload and storable_text(message.payload),
+        press=press,
+    )

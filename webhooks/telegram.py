@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 PATH = "/webhooks/telegram"
+JSON_TYPE = "application/json"
+CALLBACK_DATA_LIMIT = 64  # bytes: Telegram refuses longer data on the buttons it sends us
 
 _START = re.compile(r"/start(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?", re.DOTALL)
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -120,6 +122,8 @@ def _from_callback(query: CallbackQuery, base: dict[str, Any]) -> InboundMessage
         return None
     if not isinstance(data, str):
         raise ValueError("callback data is not a string")
+    if len(data.encode("utf-8", "surrogatepass")) > CALLBACK_DATA_LIMIT:
+        return None  # no button of ours carries that much: not a press we offered
     if not isinstance(query.id, str) or not query.id:
         raise ValueError("callback query id is not a string")
     message_id = message.message_id if _is_int(message.message_id) else None
@@ -194,6 +198,9 @@ def telegram_router(
     async def telegram_webhook(request: Request) -> JSONResponse:
         if not _secret_matches(accepted, request.headers.get(SECRET_HEADER)):
             return JSONResponse({"ok": False}, status_code=403)
+        media_type = request.headers.get("content-type", JSON_TYPE).split(";", 1)[0]
+        if media_type.strip().lower() != JSON_TYPE:
+            return JSONResponse({"ok": False, "error": f"expected {JSON_TYPE}"}, status_code=415)
         body = await read_body(request)
         try:
             data = json.loads(body)

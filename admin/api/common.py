@@ -7,6 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
 
 from admin.api.models import ErrorOut
@@ -17,6 +20,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No token, or an unknown or revoked one"},
     403: {"model": ErrorOut, "description": "The token's role may not do this"},
     404: {"model": ErrorOut, "description": "No such thing in the token's communities"},
+    422: {"model": ErrorOut, "description": "A parameter or the body is not valid, one line each"},
+}
+# Routes that read a JSON body also answer these.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not JSON"},
+    413: {"model": ErrorOut, "description": "The body is over 1 MiB"},
 }
 bearer = HTTPBearer(
     auto_error=False,
@@ -54,3 +63,16 @@ async def json_body(request: Request) -> Any:
         return json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError) as error:
         raise HTTPException(status_code=400, detail=f"malformed JSON: {error}") from None
+
+
+def problems(errors: Any) -> list[str]:
+    """Pydantic's errors as "where: what" lines, without echoing the input back."""
+    return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors]
+
+
+async def validation_problem(request: Request, error: Exception) -> Response:
+    """Under /api, a bad parameter is a 422 in the documented `ErrorOut` shape."""
+    assert isinstance(error, RequestValidationError)
+    if not request.url.path.startswith("/api/"):
+        return await request_validation_exception_handler(request, error)
+    return JSONResponse({"detail": problems(error.errors())}, status_code=422)

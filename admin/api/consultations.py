@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import ValidationError
 
-from admin.api.common import Need, json_body, may, visible
+from admin.api.common import BODY_ERRORS, Need, json_body, may, problems, visible
 from admin.api.models import (
     ConsultationDefinition,
     ConsultationOut,
@@ -47,7 +47,12 @@ def routes(api: ApiPort, need: Need) -> APIRouter:
     @router.post(
         "/consultations",
         response_model=PlanOut,
-        responses={**BAD, 409: {"model": ErrorOut, "description": "The id is taken"}},
+        responses={
+            **BAD,
+            **BODY_ERRORS,
+            201: {"model": PlanOut, "description": "Launched (or scheduled)"},
+            409: {"model": ErrorOut, "description": "The id is taken"},
+        },
         openapi_extra=body_schema(ConsultationDefinition, LaunchRequest),
     )
     def launch(
@@ -67,8 +72,7 @@ def routes(api: ApiPort, need: Need) -> APIRouter:
             try:
                 envelope = LaunchRequest.model_validate(body)
             except ValidationError as error:
-                problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-                raise HTTPException(status_code=422, detail=problems) from None
+                raise HTTPException(status_code=422, detail=problems(error.errors())) from None
             definition = envelope.definition
             dry_run = dry_run or envelope.dry_run
             launch_at = envelope.launch_at or launch_at

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from admin.api.common import Need, json_body, visible
+from admin.api.common import BODY_ERRORS, Need, json_body, visible
 from admin.api.models import (
     CancelledOut,
     ErrorOut,
@@ -43,7 +43,12 @@ def routes(api: ApiPort, need: Need) -> APIRouter:
     @router.post(
         "/events",
         response_model=EventOutcomeOut,
-        responses={**BAD, 409: {"model": ErrorOut, "description": "The id is taken"}},
+        responses={
+            **BAD,
+            **BODY_ERRORS,
+            201: {"model": EventOutcomeOut, "description": "Created and announced"},
+            409: {"model": ErrorOut, "description": "The id is taken"},
+        },
         openapi_extra=body_schema(EventDefinition),
     )
     def create(
@@ -73,7 +78,11 @@ def routes(api: ApiPort, need: Need) -> APIRouter:
     def read(event_id: str, who: Annotated[StaffIdentity, Depends(organiser)]) -> EventOut:
         return EventOut.model_validate(find(who, event_id))
 
-    @router.post("/events/{event_id}/cancel", response_model=CancelledOut)
+    @router.post(
+        "/events/{event_id}/cancel",
+        response_model=CancelledOut,
+        responses={409: {"model": ErrorOut, "description": "Cancelled already, or over"}},
+    )
     def cancel(event_id: str, who: Annotated[StaffIdentity, Depends(organiser)]) -> CancelledOut:
         """Cancel: everyone who said yes or maybe, or is waiting, is told."""
         find(who, event_id)
