@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -24,10 +24,20 @@ MAX_CAPTION_LENGTH = 1024  # Telegram's limit for a document's caption
 MAX_FILENAME_LENGTH = 64
 
 
+class Recipient(Protocol):
+    """What a queued row needs of an identity: a ContactIdentity, or a lighter row of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
 def enqueue(
     session: Session,
     contact_id: int | None,
-    identity: ContactIdentity,
+    identity: Recipient,
     message: OutgoingMessage,
     now: datetime,
     dedupe_key: str | None = None,
@@ -52,7 +62,7 @@ def enqueue(
 
 def enqueue_many(
     session: Session,
-    messages: Sequence[tuple[int, ContactIdentity, OutgoingMessage, str | None]],
+    messages: Sequence[tuple[int, Recipient, OutgoingMessage, str | None]],
     now: datetime,
 ) -> None:
     """Many messages in one bulk INSERT: (contact id, identity, message, dedupe key)."""
