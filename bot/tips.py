@@ -64,8 +64,7 @@ def _serve(container, session, households, now, timezone, library) -> int:  # ty
     written = 0
     planned: list[tuple[tips.DueHousehold, list[tips.DueTip], str]] = []
     for household in households:
-        paused = household.paused_until is not None and household.paused_until > now
-        if paused or household.id not in identities:
+        if household.paused or household.id not in identities:
             continue
         if household.id in checks:
             identity = identities[household.id]
@@ -76,19 +75,8 @@ def _serve(container, session, households, now, timezone, library) -> int:  # ty
             items = by_household[household.id]
             key = f"tip:{household.id}:{week}:" + ",".join(sorted(i.tip_id for i in items))
             planned.append((household, items, key[:64]))
-    rows = [
-        {
-            "contact_id": h.id,
-            "child_id": i.child_id,
-            "tip_id": i.tip_id,
-            "message_key": key,
-            "local_week": week,
-            "sent_at": now,
-        }
-        for h, items, key in planned
-        for i in items
-    ]
-    new = tips.record_deliveries(session, rows)
+    rows = [(h.id, i.child_id, i.tip_id, key) for h, items, key in planned for i in items]
+    new = tips.record_deliveries(session, rows, week, now)
     messages: list[tuple[int, outbox.Recipient, OutgoingMessage, str | None]] = []
     for household, items, key in planned:
         if not all((i.child_id, i.tip_id) in new for i in items):

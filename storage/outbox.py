@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from conversations.types import ButtonPress, MessageKind, OutgoingMessage
+from storage import bulk
 from storage.models import ContactIdentity, Outbox
 
 # What a row's `message` holds: an OutgoingMessage (no "type"), or one of these special payloads.
@@ -68,25 +70,42 @@ def enqueue_many(
     """Many messages in one bulk INSERT: (contact id, identity, message, dedupe key)."""
     if not messages:
         return
-    session.execute(
-        insert(Outbox),
-        [
-            {
-                "contact_id": contact_id,
-                "identity_id": identity.id,
-                "channel": identity.channel,
-                "kind": message.kind.value,
-                "priority": 0 if message.kind is MessageKind.REPLY else 1,
-                "message": message.to_json(),
-                "dedupe_key": key,
-                "status": "queued",
-                "not_before": now,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for contact_id, identity, message, key in messages
-        ],
-    )
+    if bulk.is_postgresql(session):
+        numbers: dict[int, int] = {}  # a message shared by many rows is encoded and sent once
+        encoded: list[str] = []
+        rows = []
+        for contact_id, identity, message, key in messages:
+            number = numbers.get(id(message))
+            if number is None:
+                encoded.append(json.dumps(message.to_json()))
+                number = numbers[id(message)] = len(encoded)
+            rows.append(_row(contact_id, identity, message, key, number))
+        bulk.insert_outbox(session, rows, encoded, now)
+        return
+    rows = [
+        _row(contact_id, identity, message, key) for contact_id, identity, message, key in messages
+    ]
+    for row in rows:
+        row.update(status="queued", not_before=now, attempts=0, created_at=now)
+    session.execute(insert(Outbox), rows)
+
+
+def _row(
+    contact_id: int,
+    identity: Recipient,
+    message: OutgoingMessage,
+    key: str | None,
+    number: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "contact_id": contact_id,
+        "identity_id": identity.id,
+        "channel": identity.channel,
+        "kind": message.kind.value,
+        "priority": 0 if message.kind is MessageKind.REPLY else 1,
+        "message": number if number is not None else message.to_json(),
+        "dedupe_key": key,
+    }
 
 
 def enqueue_button_ack(

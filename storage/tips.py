@@ -23,7 +23,7 @@ from sqlalchemy import (
     update,
     values,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Values
 
@@ -36,6 +36,7 @@ from conversations.content.library import (
     TipLibrary,
     tip_week,
 )
+from storage import bulk
 from storage.consent import consented
 from storage.models import Child, Contact, ContactIdentity, TipDelivery
 from storage.models import Tip as TipRow
@@ -85,7 +86,7 @@ class DueHousehold:
 
     id: int
     language: str | None
-    paused_until: datetime | None
+    paused: bool | None  # paused_until is after now
     tip_weekday: int
     tip_time: str
 
@@ -113,7 +114,7 @@ def due_households(
         select(
             Contact.id,
             Contact.language,
-            Contact.paused_until,
+            (Contact.paused_until > now).label("paused"),
             Contact.tip_weekday,
             Contact.tip_time,
         )
@@ -134,7 +135,7 @@ def reschedule(session: Session, slots: Mapping[datetime, Sequence[int]]) -> Non
     """Set each household's next slot: one UPDATE per distinct slot, not one per household."""
     for slot, ids in slots.items():
         session.execute(
-            update(Contact).where(Contact.id.in_(ids)).values(next_tip_at=slot),
+            update(Contact).where(bulk.among(session, Contact.id, ids)).values(next_tip_at=slot),
             execution_options={"synchronize_session": False},
         )
 
@@ -199,7 +200,7 @@ def due_tips(
             Child.due_date,
         )
         .join(stages, and_(stages.c.track == track, stages.c.week == week))
-        .where(Child.contact_id.in_(contact_ids), ~already)
+        .where(bulk.among(session, Child.contact_id, contact_ids), ~already)
         .order_by(Child.contact_id, Child.id)
     )
     return [DueTip(*row) for row in session.execute(query)]
@@ -211,26 +212,43 @@ def tips_this_week(session: Session, contact_ids: Sequence[int], week: str) -> d
         return {}
     rows = session.execute(
         select(TipDelivery.contact_id, func.count(func.distinct(TipDelivery.message_key)))
-        .where(TipDelivery.contact_id.in_(contact_ids), TipDelivery.local_week == week)
+        .where(bulk.among(session, TipDelivery.contact_id, contact_ids))
+        .where(TipDelivery.local_week == week)
         .group_by(TipDelivery.contact_id)
     )
     return {contact_id: count for contact_id, count in rows if contact_id is not None}
 
 
-def record_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> set[tuple[int, str]]:
-    """Note which child got which tip, in one statement; returns the (child, tip) pairs that
-    were new (a pair another pass already recorded is skipped, so it is never sent twice)."""
+def record_deliveries(
+    session: Session, rows: Sequence[tuple[int, int, str, str]], local_week: str, sent_at: datetime
+) -> set[tuple[int, str]]:
+    """Note which child got which tip, (contact, child, tip, message key) rows in one statement;
+    returns the (child, tip) pairs that were new (a pair another pass already recorded is
+    skipped, so it is never sent twice)."""
     if not rows:
         return set()
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    table = TipDelivery.__table__
+    if bulk.is_postgresql(session):
+        return bulk.insert_deliveries(session, rows, local_week, sent_at)
     # One cached statement run for many rows ("insertmanyvalues" batches them with RETURNING):
     # a 1,000-row VALUES list compiled afresh each time cost more than the insert itself.
     statement = (
-        module.insert(table).on_conflict_do_nothing().returning(table.c.child_id, table.c.tip_id)
+        sqlite.insert(TipDelivery)
+        .on_conflict_do_nothing()
+        .returning(TipDelivery.child_id, TipDelivery.tip_id)
     )
-    return {(child_id, tip_id) for child_id, tip_id in session.execute(statement, list(rows))}
+    values = [
+        {
+            "contact_id": contact_id,
+            "child_id": child_id,
+            "tip_id": tip_id,
+            "message_key": key,
+            "local_week": local_week,
+            "sent_at": sent_at,
+        }
+        for contact_id, child_id, tip_id, key in rows
+    ]
+    rows_back = session.execute(statement, values)
+    return {(child, tip) for child, tip in rows_back if child is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +264,8 @@ def reachable_identities(session: Session, contact_ids: Sequence[int]) -> dict[i
     found: dict[int, Address] = {}
     rows = session.execute(
         select(ContactIdentity.contact_id, ContactIdentity.id, ContactIdentity.channel)
-        .where(ContactIdentity.contact_id.in_(contact_ids), ContactIdentity.reachable.is_(True))
+        .where(bulk.among(session, ContactIdentity.contact_id, contact_ids))
+        .where(ContactIdentity.reachable.is_(True))
         .order_by(ContactIdentity.id)
     )
     for contact_id, identity_id, channel in rows:
@@ -261,7 +280,7 @@ def birth_checks_due(session: Session, today: date, contact_ids: Sequence[int]) 
     return list(
         session.scalars(
             select(Child).where(
-                Child.contact_id.in_(contact_ids),
+                bulk.among(session, Child.contact_id, contact_ids),
                 Child.birth_date.is_(None),
                 Child.due_date.is_not(None),
                 Child.due_date <= date.fromordinal(today.toordinal() - 7),
