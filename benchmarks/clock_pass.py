@@ -14,17 +14,22 @@ It runs over --baseline-households households and is scaled to the pass's count.
 
 --scaling repeats the pass on fresh databases: a quarter, half and all the children with the
 same number due, then all the children with twice and four times as many due.
+
+On a shared, loaded machine the wall time mostly measures the queue for a core, so each pass
+also reports the CPU it used: this process's, and (PostgreSQL on this machine) that of the
+database's backends, read from /proc (parallel query workers, which exit, are not counted).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from households import TUESDAY, fresh_container, populate
@@ -90,15 +95,43 @@ def naive_pass(container: Container, now: datetime, limit: int) -> tuple[int, in
     return len(households), messages
 
 
-def one_pass(url: str | None, households: int, due: int | None) -> tuple[int, int, float]:
-    """A fresh database; returns (children, messages, seconds) of one pass at Tuesday 10:00."""
+def backend_cpu(container: Container) -> float | None:
+    """CPU seconds this database's PostgreSQL backends have used (None: not local PostgreSQL)."""
+    if container.database.dialect.name != "postgresql":
+        return None
+    query = text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    with container.database.connect() as connection:
+        pids = connection.execute(query).scalars().all()
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed_pass(container: Container, now: datetime) -> tuple[int, float, str]:
+    """One pass: (messages, wall seconds, the CPU it used as text)."""
+    server = backend_cpu(container)
+    cpu, started = time.process_time(), time.perf_counter()
+    written = run_tip_pass(container, now)
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    after = backend_cpu(container)
+    used = f"CPU {cpu:.2f} s here"
+    if server is not None and after is not None:
+        used += f" + {after - server:.2f} s PostgreSQL"
+    return written, took, used
+
+
+def one_pass(url: str | None, households: int, due: int | None) -> tuple[int, int, float, str]:
+    """A fresh database; (children, messages, seconds, CPU) of one pass at Tuesday 10:00."""
     container = fresh_container(url)
     children = populate(container, households, due)
-    started = time.perf_counter()
-    written = run_tip_pass(container, TUESDAY)
-    took = time.perf_counter() - started
+    written, took, used = timed_pass(container, TUESDAY)
     container.close()
-    return children, written, took
+    return children, written, took, used
 
 
 def scaling(url: str | None, households: int, due: int) -> None:
@@ -106,10 +139,11 @@ def scaling(url: str | None, households: int, due: int) -> None:
     runs = [(households // 4, due), (households // 2, due), (households, due)]
     runs += [(households, due * 2), (households, due * 4)]
     for size, due_now in runs:
-        children, written, took = one_pass(url, size, due_now)
+        children, written, took, used = one_pass(url, size, due_now)
         print(
             f"  {children:>9,} children, {due_now:>7,} households due: {took * 1000:7.0f} ms "
-            f"for {written:,} messages ({took / max(written, 1) * 1e6:.1f} µs per message)"
+            f"for {written:,} messages ({took / max(written, 1) * 1e6:.1f} µs per message; "
+            f"{used}; load {os.getloadavg()[0]:.1f})"
         )
 
 
@@ -137,9 +171,9 @@ def main() -> None:
             select(func.count()).select_from(Contact).where(Contact.next_tip_at <= TUESDAY)
         )
     written: list[int] = []
-    started = time.perf_counter()
-    written.append(run_tip_pass(container, TUESDAY))
-    busy = time.perf_counter() - started
+    busy_load = os.getloadavg()[0]
+    messages, busy, used = timed_pass(container, TUESDAY)
+    written.append(messages)
     with container.sessions() as session:
         served = session.scalar(select(Contact.id).where(Contact.next_tip_at <= TUESDAY).limit(1))
     assert served is None, "a due household was left unserved"
@@ -158,7 +192,8 @@ def main() -> None:
     estimate = per_household * (due_households or 0)
     print(
         f"tip pass, Tuesday 10:00: {busy * 1000:.0f} ms for {written[0]:,} messages "
-        f"(baseline scaled to the due households: {estimate:.1f} s, {estimate / busy:.1f}x slower)"
+        f"(baseline scaled to the due households: {estimate:.1f} s, {estimate / busy:.1f}x slower; "
+        f"{used}; load average {busy_load:.1f})"
     )
     print(f"tip pass, Tuesday 10:01 (nothing due): {quiet * 1000:.0f} ms, {written[1]} messages")
     if args.scaling:

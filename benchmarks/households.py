@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     Integer,
@@ -71,9 +72,10 @@ def numbers(container: Container, count: int) -> Subquery:
 def spread(n: Any, modulus: int, salt: int = 2654435761) -> ColumnElement[int]:
     """A well-mixed 0..modulus-1 from the row number (Knuth's multiplicative hash)."""
     # .op("/"): integer division on both engines (SQLAlchemy's / would cast to NUMERIC).
-    mixed = ((n * literal_column(str(salt))) % literal_column("4294967296")).op("/")(
-        literal_column("65536")
-    )
+    # BIGINT: a small salt times a row number past 53,000 overflows PostgreSQL's INTEGER.
+    mixed = ((cast(n, BigInteger) * literal_column(str(salt))) % literal_column("4294967296")).op(
+        "/"
+    )(literal_column("65536"))
     return mixed % modulus  # type: ignore[no-any-return]
 
 

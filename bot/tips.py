@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from datetime import date, datetime
@@ -10,15 +11,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.container import Container
+from conversations.content.library import TipLibrary
 from conversations.flows import birth
 from conversations.flows.base import Ctx
 from conversations.flows.tips import tip_message
 from conversations.slots import local_week, next_slot
-from conversations.types import Channel
+from conversations.types import Channel, OutgoingMessage
 from conversations.types import Child as ChildView
 from storage import contacts, outbox, tips
 from storage.db import transaction
-from storage.models import Child, Contact, ContactIdentity, ConversationState
+from storage.models import Child, Contact, ConversationState
 
 log = logging.getLogger(__name__)
 
@@ -51,56 +53,70 @@ def _serve(container, session, households, now, timezone, library) -> int:  # ty
     today = now.astimezone(ZoneInfo(timezone)).date()
     week = local_week(today)
     ids = [h.id for h in households]
+    _reschedule(session, households, now, timezone)
     due = tips.due_tips(session, library, today, ids) if library else []
     by_household: dict[int, list[tips.DueTip]] = defaultdict(list)
     for item in due:
         by_household[item.contact_id].append(item)
     sent_this_week = tips.tips_this_week(session, ids, week)
     identities = tips.reachable_identities(session, ids)
-    children = tips.children_by_id(session, [item.child_id for item in due])
     checks = _birth_checks(session, today, ids)
     written = 0
-    planned: list[tuple[Contact, list[tips.DueTip], str]] = []
+    planned: list[tuple[tips.DueHousehold, list[tips.DueTip], str]] = []
     for household in households:
-        paused = household.paused_until is not None and household.paused_until > now
-        household.next_tip_at = next_slot(now, household.tip_weekday, household.tip_time, timezone)
-        if paused or household.id not in identities:
+        if household.paused or household.id not in identities:
             continue
         if household.id in checks:
             identity = identities[household.id]
             written += _ask_about_birth(
-                container, session, household, identity, checks[household.id], now
+                container, session, household.id, identity, checks[household.id], now
             )
         elif by_household[household.id] and sent_this_week.get(household.id, 0) < WEEKLY_CAP:
             items = by_household[household.id]
             key = f"tip:{household.id}:{week}:" + ",".join(sorted(i.tip_id for i in items))
             planned.append((household, items, key[:64]))
-    rows = [
-        {
-            "contact_id": h.id,
-            "child_id": i.child_id,
-            "tip_id": i.tip_id,
-            "message_key": key,
-            "local_week": week,
-            "sent_at": now,
-        }
-        for h, items, key in planned
-        for i in items
-    ]
-    new = tips.record_deliveries(session, rows)
-    messages = []
+    rows = [(h.id, i.child_id, i.tip_id, key) for h, items, key in planned for i in items]
+    new = tips.record_deliveries(session, rows, week, now)
+    messages: list[tuple[int, outbox.Recipient, OutgoingMessage, str | None]] = []
     for household, items, key in planned:
         if not all((i.child_id, i.tip_id) in new for i in items):
             continue  # another clock pass recorded these first: it sends this message
-        pairs = [(_view(children[i.child_id]), library.get(i.tip_id)) for i in items]
-        message = tip_message(household.language or "en", pairs)
+        language = household.language or "en"
+        if len(items) == 1:
+            message = _single_tip_message(library, language, items[0].tip_id)
+        else:
+            pairs = [(_view(i), library.get(i.tip_id)) for i in items]
+            message = tip_message(language, pairs)
         messages.append((household.id, identities[household.id], message, key))
     outbox.enqueue_many(session, messages, now)
     return written + len(messages)
 
 
-def _view(child: Child) -> ChildView:
-    return ChildView(child.id, child.nickname, child.birth_date, child.due_date)
+def _reschedule(session: Session, households: list[tips.DueHousehold], now, timezone) -> None:  # type: ignore[no-untyped-def]
+    """Every due household's next slot, served or not; computed once per (day, time) chosen."""
+    slots: dict[datetime, list[int]] = defaultdict(list)
+    for household in households:
+        slot = _next_slot(now, household.tip_weekday, household.tip_time, timezone)
+        slots[slot].append(household.id)
+    tips.reschedule(session, slots)
+
+
+@functools.lru_cache(maxsize=1024)
+def _next_slot(now: datetime, weekday: int, at: str, timezone: str) -> datetime:
+    return next_slot(now, weekday, at, timezone)
+
+
+@functools.lru_cache(maxsize=4096)
+def _single_tip_message(library: TipLibrary, language: str, tip_id: str) -> OutgoingMessage:
+    """A one-child message depends on the tip and language only: built once for all."""
+    return tip_message(language, [(_NO_CHILD, library.get(tip_id))])
+
+
+_NO_CHILD = ChildView(None, None, None, None)  # a single tip's message never names the child
+
+
+def _view(item: tips.DueTip) -> ChildView:
+    return ChildView(item.child_id, item.nickname, item.birth_date, item.due_date)
 
 
 def _birth_checks(session: Session, today: date, ids: list[int]) -> dict[int, Child]:
@@ -124,14 +140,15 @@ def _birth_checks(session: Session, today: date, ids: list[int]) -> dict[int, Ch
 def _ask_about_birth(
     container: Container,
     session: Session,
-    household: Contact,
-    identity: ContactIdentity,
+    household_id: int,
+    identity: tips.Address,
     child: Child,
     now: datetime,
 ) -> int:
-    state = session.get(ConversationState, household.id)
+    state = session.get(ConversationState, household_id)
     if state is not None and state.flow not in (None, birth.FLOW):
         return 0  # never interrupt a conversation (an unanswered birth question is none)
+    household = session.get_one(Contact, household_id)
     view = contacts.snapshot(session, household, Channel(identity.channel))
     ctx = Ctx(container.engine.config, view, now)
     child_view = ChildView(child.id, child.nickname, child.birth_date, child.due_date)

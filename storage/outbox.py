@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from conversations.types import ButtonPress, MessageKind, OutgoingMessage
+from storage import bulk
 from storage.models import ContactIdentity, Outbox
 
 # What a row's `message` holds: an OutgoingMessage (no "type"), or one of these special payloads.
@@ -24,10 +26,20 @@ MAX_CAPTION_LENGTH = 1024  # Telegram's limit for a document's caption
 MAX_FILENAME_LENGTH = 64
 
 
+class Recipient(Protocol):
+    """What a queued row needs of an identity: a ContactIdentity, or a lighter row of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
 def enqueue(
     session: Session,
     contact_id: int | None,
-    identity: ContactIdentity,
+    identity: Recipient,
     message: OutgoingMessage,
     now: datetime,
     dedupe_key: str | None = None,
@@ -52,31 +64,48 @@ def enqueue(
 
 def enqueue_many(
     session: Session,
-    messages: Sequence[tuple[int, ContactIdentity, OutgoingMessage, str | None]],
+    messages: Sequence[tuple[int, Recipient, OutgoingMessage, str | None]],
     now: datetime,
 ) -> None:
     """Many messages in one bulk INSERT: (contact id, identity, message, dedupe key)."""
     if not messages:
         return
-    session.execute(
-        insert(Outbox),
-        [
-            {
-                "contact_id": contact_id,
-                "identity_id": identity.id,
-                "channel": identity.channel,
-                "kind": message.kind.value,
-                "priority": 0 if message.kind is MessageKind.REPLY else 1,
-                "message": message.to_json(),
-                "dedupe_key": key,
-                "status": "queued",
-                "not_before": now,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for contact_id, identity, message, key in messages
-        ],
-    )
+    if bulk.is_postgresql(session):
+        numbers: dict[int, int] = {}  # a message shared by many rows is encoded and sent once
+        encoded: list[str] = []
+        rows = []
+        for contact_id, identity, message, key in messages:
+            number = numbers.get(id(message))
+            if number is None:
+                encoded.append(json.dumps(message.to_json()))
+                number = numbers[id(message)] = len(encoded)
+            rows.append(_row(contact_id, identity, message, key, number))
+        bulk.insert_outbox(session, rows, encoded, now)
+        return
+    rows = [
+        _row(contact_id, identity, message, key) for contact_id, identity, message, key in messages
+    ]
+    for row in rows:
+        row.update(status="queued", not_before=now, attempts=0, created_at=now)
+    session.execute(insert(Outbox), rows)
+
+
+def _row(
+    contact_id: int,
+    identity: Recipient,
+    message: OutgoingMessage,
+    key: str | None,
+    number: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "contact_id": contact_id,
+        "identity_id": identity.id,
+        "channel": identity.channel,
+        "kind": message.kind.value,
+        "priority": 0 if message.kind is MessageKind.REPLY else 1,
+        "message": number if number is not None else message.to_json(),
+        "dedupe_key": key,
+    }
 
 
 def enqueue_button_ack(
