@@ -21,6 +21,7 @@ from storage.base import JSONType, UTCDateTime, affected
 from storage.consent import consented
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
+from storage.contact_locks import lock_unless_busy
 from storage.models import Contact
 from storage.models import ConversationState as StateRow
 from storage.outbox_groups import Messages, enqueue_groups
@@ -75,7 +76,7 @@ def start_pending(
     cid = row.id
     _ensure_states(session, cid, now)
     free = (
-        select(ConsultationInvite.id)
+        select(ConsultationInvite.contact_id)
         .join(Contact, Contact.id == ConsultationInvite.contact_id)
         .join(StateRow, StateRow.contact_id == ConsultationInvite.contact_id)
         .where(
@@ -87,10 +88,16 @@ def start_pending(
             ~_busy_elsewhere(ConsultationInvite),  # type: ignore[operator]
         )
     )
+    # Locked first, then re-read: a parent mid-message is skipped until the next pass.
+    unlocked = lock_unless_busy(session, ConsultationInvite.contact_id, free)
     marked = affected(
         session.execute(
             update(ConsultationInvite)
-            .where(ConsultationInvite.id.in_(free))
+            .where(
+                ConsultationInvite.consultation_id == cid,
+                ConsultationInvite.contact_id.in_(free),
+                unlocked,
+            )
             .values(status="asking")
             .execution_options(synchronize_session=False)
         )
