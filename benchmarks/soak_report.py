@@ -43,14 +43,17 @@ def report(
     errors = sum(n for status, n in statuses.items() if not 200 <= status < 300)
     server_errors = sum(n for status, n in statuses.items() if status >= 500 or status == 0)
     inbound = percentiles(p.seconds for p in posted)
+    api_errors = sum(1 for b in broadcasts.sent if not 200 <= b.status < 300)
 
     def between(start: float, end: float) -> list[float]:
         return [p.seconds for p in posted if start <= p.at - samples.wall < end]
 
     early = percentiles(between(warmup, warmup + window))
     late = percentiles(between(load_ended - window, load_ended))
-    replies: list[float] = gathered["replies"]
-    e2e = percentiles(replies)
+    replies: list[tuple[float, float]] = gathered["replies"]
+    e2e = percentiles(seconds for _, seconds in replies)
+    busy = [seconds for at, seconds in replies if _backlog_at(samples, at - samples.wall) > 100]
+    idle = [seconds for at, seconds in replies if _backlog_at(samples, at - samples.wall) <= 100]
     methods = Counter(call[0] for call in board.calls)
     drifts = [
         drift(name, series, warmup, load_ended) for name, series in sorted(samples.rss.items())
@@ -73,6 +76,8 @@ def report(
         f" p95 {late[1] / early[1] if early[1] else 0:.2f}",
         f"reply, webhook to the fake provider: {_ms(e2e)} over {len(replies):,} replies;"
         f" {traffic.unanswered} webhooks saw no answer within 15 s",
+        f"  while a broadcast drained (over 100 due): {_ms(percentiles(busy))} ({len(busy)});"
+        f" otherwise: {_ms(percentiles(idle))} ({len(idle)})",
         "broadcasts: "
         + "; ".join(
             f"{b.what} {b.community} at {b.at:.0f} s: {b.status}, {b.seconds * 1000:,.0f} ms,"
@@ -102,6 +107,7 @@ def report(
     checks = {
         "nothing lost or duplicated": reckoning.ok,
         "no 5xx and every webhook answered": server_errors == 0,
+        "every broadcast accepted by the API": api_errors == 0,
         "no process died": not died,
         "no phone numbers or chat ids in the logs": leaks["numbers"] == 0,
         f"memory growth <= {args.memory_threshold:.0%}": not grown,
@@ -117,6 +123,7 @@ def report(
         "webhooks": len(posted),
         "non_2xx": errors,
         "server_errors": server_errors,
+        "api_errors": api_errors,
         "unanswered": traffic.unanswered,
         "inbound_ms": inbound,
         "reply_ms": e2e,
@@ -124,6 +131,16 @@ def report(
         "died": died,
     }
     return summary, status
+
+
+def _backlog_at(samples: Samples, at: float) -> int:
+    """Messages due and unsent at the last sample before `at` (seconds since the start)."""
+    due = 0
+    for t, waiting, _, _ in samples.backlog:
+        if t > at:
+            break
+        due = waiting
+    return due
 
 
 def _step(samples: Samples) -> int:

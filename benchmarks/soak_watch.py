@@ -185,8 +185,8 @@ def reply_latencies(
     posted: Sequence[Any],
     calls: list[list[Any]],
     query_chat: dict[str, str],
-) -> list[float]:
-    """Per webhook, seconds until the first reply reached the fake for that parent.
+) -> list[tuple[float, float]]:
+    """Per webhook, (when it was sent, seconds until the first reply reached the fake).
 
     A reply is a button acknowledgement or a message whose outbox row is a reply (not a
     broadcast), counted only until that parent's next webhook.
@@ -207,12 +207,12 @@ def reply_latencies(
     mine: dict[str, list[float]] = {}
     for post in posted:
         mine.setdefault(post.address, []).append(post.at)
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []
     for address, times in mine.items():
         seen = sorted(arrivals.get(address, []))
         for n, at in enumerate(times):
             until = times[n + 1] if n + 1 < len(times) else float("inf")
             first = next((a for a in seen if at <= a < until), None)
             if first is not None:
-                latencies.append(first - at)
+                latencies.append((at, first - at))
     return latencies
