@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.serve import free_port, uvicorn  # noqa: E402
+from benchmarks.soak_ceiling import ceiling  # noqa: E402
 from benchmarks.soak_load import Broadcasts, prepare  # noqa: E402
 from benchmarks.soak_parents import (  # noqa: E402
     BOT_NUMBER,
@@ -195,6 +196,9 @@ def main() -> int:
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds")
     parser.add_argument("--drain-timeout", type=float, default=180.0, help="seconds")
     parser.add_argument("--memory-threshold", type=float, default=0.20, help="growth allowed")
+    parser.add_argument(
+        "--ceiling-seconds", type=float, default=20.0, help="the bare-INSERT baseline; 0: none"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write the summary here as well")
     parser.add_argument("--keep-logs", action="store_true", help="print the log folder")
@@ -223,6 +227,9 @@ def main() -> int:
             died = processes.exited()
         finally:
             processes.stop()
+    if args.ceiling_seconds > 0:
+        think = Traffic(webs=[], public="", board=Board()).think
+        gathered["ceiling"] = ceiling(args.database_url, args.parents, args.ceiling_seconds, think)
     reckoning = gathered["reckoning"]
     summary, status = report(args, seeded.children, gathered, died, folder)
     if args.json:

@@ -124,6 +124,7 @@ class Traffic:
     think: tuple[float, float] = (0.3, 1.5)
     posted: list[Posted] = field(default_factory=list)
     unanswered: int = 0
+    dropped: list[str] = field(default_factory=list)  # connections lost mid-call, then retried
     parents: int = 0
     _updates: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sms_numbers: itertools.cycle[int] = field(default_factory=lambda: itertools.cycle(range(999)))
@@ -154,9 +155,32 @@ class Traffic:
             else:
                 number = f"+447700900{next(self._sms_numbers):03d}"
                 for body in sms_script(rng):
-                    await self._say(client, web, "sms", number, body)
+                    sid = f"SM{next(self._updates):032d}"
+                    await self._say(client, web, "sms", number, (body, sid))
                     if not await self._think(rng, deadline):
                         break
+
+    async def _post(
+        self, client: httpx.AsyncClient, web: str, channel: str, address: str, what: Any
+    ) -> int:
+        """One webhook call, the same on a retry (update id, MessageSid): a repeat is a no-op."""
+        if channel == "telegram":
+            headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+            answer = await client.post(f"{web}/webhooks/telegram", json=what, headers=headers)
+            return answer.status_code
+        form = {
+            "MessageSid": what[1],
+            "AccountSid": TWILIO_SID,
+            "From": address,
+            "To": BOT_NUMBER,
+            "Body": what[0],
+            "NumMedia": "0",
+        }
+        signature = self._validator.compute_signature(f"{self.public}/webhooks/twilio/sms", form)
+        answer = await client.post(
+            f"{web}/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
+        )
+        return answer.status_code
 
     async def _think(self, rng: random.Random, deadline: float) -> bool:
         await asyncio.sleep(rng.uniform(*self.think))
@@ -167,30 +191,13 @@ class Traffic:
     ) -> None:
         seen = self.board.counts[address]
         started, at = time.perf_counter(), time.time()
-        try:
-            if channel == "telegram":
-                headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-                answer = await client.post(f"{web}/webhooks/telegram", json=what, headers=headers)
-            else:
-                form = {
-                    "MessageSid": f"SM{next(self._updates):032d}",
-                    "AccountSid": TWILIO_SID,
-                    "From": address,
-                    "To": BOT_NUMBER,
-                    "Body": what,
-                    "NumMedia": "0",
-                }
-                signature = self._validator.compute_signature(
-                    f"{self.public}/webhooks/twilio/sms", form
-                )
-                answer = await client.post(
-                    f"{web}/webhooks/twilio/sms",
-                    data=form,
-                    headers={"X-Twilio-Signature": signature},
-                )
-            status = answer.status_code
-        except httpx.TransportError:
-            status = 0
+        status = 0
+        for attempt in range(2):  # as Telegram and Twilio do, try again on a dropped connection
+            try:
+                status = await self._post(client, web, channel, address, what)
+                break
+            except httpx.TransportError as error:
+                self.dropped.append(f"{type(error).__name__} (attempt {attempt + 1})")
         self.posted.append(Posted(channel, address, at, time.perf_counter() - started, status))
         if not await self.board.wait_beyond(address, seen, REPLY_TIMEOUT):
             self.unanswered += 1

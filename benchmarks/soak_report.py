@@ -70,10 +70,13 @@ def report(
         f"inbound: {len(posted):,} webhooks from {traffic.parents} parents"
         f" ({len(posted) / load_ended:.1f}/s); {_ms(inbound)}; non-2xx {errors}"
         f" (5xx or no answer {server_errors}); statuses {dict(sorted(statuses.items()))}",
+        f"  connections dropped mid-call, then retried like a provider:"
+        f" {dict(Counter(traffic.dropped)) or 'none'}",
         f"  first window after warm-up ({warmup:.0f}-{warmup + window:.0f} s): {_ms(early)}",
         f"  last window ({load_ended - window:.0f}-{load_ended:.0f} s): {_ms(late)};"
         f" drift ratio p50 {late[0] / early[0] if early[0] else 0:.2f},"
         f" p95 {late[1] / early[1] if early[1] else 0:.2f}",
+        _ceiling_line(gathered.get("ceiling"), inbound),
         f"reply, webhook to the fake provider: {_ms(e2e)} over {len(replies):,} replies;"
         f" {traffic.unanswered} webhooks saw no answer within 15 s",
         f"  while a broadcast drained (over 100 due): {_ms(percentiles(busy))} ({len(busy)});"
@@ -125,12 +128,24 @@ def report(
         "server_errors": server_errors,
         "api_errors": api_errors,
         "unanswered": traffic.unanswered,
+        "dropped": traffic.dropped,
         "inbound_ms": inbound,
         "reply_ms": e2e,
         "memory": {d.name: {"early": d.early, "late": d.late, "slope": d.slope} for d in drifts},
         "died": died,
     }
     return summary, status
+
+
+def _ceiling_line(latencies: list[float] | None, ours: tuple[float, float, float]) -> str:
+    if not latencies:
+        return "  ceiling (bare INSERT): not measured (--ceiling-seconds 0)"
+    base = percentiles(latencies)
+    return (
+        f"  ceiling (bare INSERT, same pace, after the soak): {_ms(base)} over"
+        f" {len(latencies):,}; ours/ceiling p50 {ours[0] / base[0]:.1f}x, p95"
+        f" {ours[1] / base[1]:.1f}x"
+    )
 
 
 def _backlog_at(samples: Samples, at: float) -> int:
