@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, and_, exists, insert, literal, null, or_, select, update
+from sqlalchemy import Select, String, and_, exists, literal, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from conversations import effects as fx
@@ -125,7 +126,13 @@ def _ensure_states(session: Session, cid: str, now: datetime) -> None:
         ConsultationInvite.status == "pending",
         ~exists().where(StateRow.contact_id == ConsultationInvite.contact_id),
     )
-    session.execute(insert(StateRow).from_select(["contact_id", "updated_at", "data"], missing))
+    # Two passes at once (an API launch beside the clock's) may insert the same row: one wins.
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(StateRow)
+        .from_select(["contact_id", "updated_at", "data"], missing)
+        .on_conflict_do_nothing()
+    )
 
 
 def _move_states(
