@@ -132,6 +132,8 @@ def report(
         "inbound_ms": inbound,
         "reply_ms": e2e,
         "memory": {d.name: {"early": d.early, "late": d.late, "slope": d.slope} for d in drifts},
+        "rss_series": samples.rss,  # (seconds, MB) per process: for a closer look at a slope
+        "backlog_series": samples.backlog,
         "died": died,
     }
     return summary, status
