@@ -41,6 +41,7 @@ TWILIO_OPTED_OUT = "21610"
 TWILIO_INVALID_NUMBERS = {"21211", "21214", "21407", "21408", "21612", "21614"}
 CHECK = "\u2713"
 UNSUPPORTED = "unsupported"  # error_code of a payload the channel cannot carry
+POOL_WAIT = 30.0  # seconds a send may wait for a pooled connection (well inside the lease)
 
 
 class Outcome(StrEnum):
@@ -84,7 +85,11 @@ class TelegramSender:
         self.bot = telegram.Bot(
             token,
             base_url=base,
-            request=HTTPXRequest(connection_pool_size=pool_size, read_timeout=15),
+            # A dispatcher batch (100) may exceed the pool: a send waits for a free connection
+            # rather than failing after PTB's default 1 s (tests/integration/test_sender_pool.py).
+            request=HTTPXRequest(
+                connection_pool_size=pool_size, read_timeout=15, pool_timeout=POOL_WAIT
+            ),
         )
         self._ready = False
 

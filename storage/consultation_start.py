@@ -24,6 +24,7 @@ from storage.consent import consented
 from storage.consultation_audience import first_identities
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationInvite as Invite
+from storage.contact_locks import lock_unless_busy
 from storage.consultations import FLOW, UNFINISHED
 from storage.models import Contact, ContactIdentity
 from storage.models import ConversationState as StateRow
@@ -53,7 +54,7 @@ def start_pending(
         # Joins on a CTE are estimated wildly (52 million rows for 97,000), which makes
         # PostgreSQL JIT-compile the statement: seconds of compiling for nothing.
         session.execute(text("SET LOCAL jit = off"))
-    claim = _claim(row.id, groups_seen, notice_version)
+    claim = _claim(session, row.id, groups_seen, notice_version)
     asked = {"status": "asked", "asked_at": now, "position": first_question}
     state = (row.id, first_question, now)
     if postgres:
@@ -84,16 +85,23 @@ def _busy_elsewhere() -> Any:
     )
 
 
-def _claim(cid: str, groups: Sequence[tuple[str, str]], notice_version: str) -> Update:
+def _claim(
+    session: Session, cid: str, groups: Sequence[tuple[str, str]], notice_version: str
+) -> Update:
     """Pending invitees who are free: active, consented, idle and not answering another.
 
     Only the language and channel groups whose messages were composed: one invited a moment
-    ago in another language waits for the next pass rather than going unmessaged.
+    ago in another language waits for the next pass rather than going unmessaged. A parent
+    whose message is being handled right now is skipped until the next pass.
     """
     in_groups = or_(
         *(and_(Invite.language == lang, Invite.channel == chan) for lang, chan in groups)
     )
     busy = exists().where(StateRow.contact_id == Invite.contact_id, StateRow.flow.is_not(None))
+    here = aliased(Invite)
+    pending_here = select(here.contact_id).where(
+        here.consultation_id == cid, here.status == "pending"
+    )
     return (
         update(Invite)
         .where(
@@ -105,6 +113,7 @@ def _claim(cid: str, groups: Sequence[tuple[str, str]], notice_version: str) -> 
             consented(notice_version),
             ~busy,
             ~_busy_elsewhere(),
+            lock_unless_busy(session, Invite.contact_id, pending_here),
         )
         .execution_options(synchronize_session=False)
     )

@@ -85,8 +85,15 @@ def find_or_create(
 
 
 def lock(session: Session, contact_id: int) -> Contact:
-    """The contact row, locked until commit so one contact's messages go one at a time."""
-    return session.scalars(select(Contact).where(Contact.id == contact_id).with_for_update()).one()
+    """The contact row, locked until commit so one contact's messages go one at a time.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: it still excludes another message for this contact and
+    a bulk statement's lock (storage/contact_locks.py), but not the key-share lock a foreign
+    key takes, so a broadcast inserting outbox rows for this contact never waits on it (with
+    FOR UPDATE, a launch and a message could deadlock: benchmarks/soak.py found it).
+    """
+    query = select(Contact).where(Contact.id == contact_id).with_for_update(key_share=True)
+    return session.scalars(query).one()
 
 
 def snapshot(
