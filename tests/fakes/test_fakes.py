@@ -419,6 +419,18 @@ def test_refused_numbers(tw: FakeTwilio, twilio: Client, mark: str, code: int) -
     assert tw.sent(PHONE, include_failed=True)[0].error_code == code
 
 
+def test_a_failing_route_fails_every_send_to_that_number_only(
+    tw: FakeTwilio, twilio: Client
+) -> None:
+    tw.fail_to(PHONE, 503)
+    for _ in range(2):
+        with pytest.raises(TwilioRestException) as raised:
+            twilio.messages.create(to=PHONE, from_=tw.number, body="Hi")
+        assert (raised.value.status, raised.value.code) == (503, 20503)
+    twilio.messages.create(to=OTHER_PHONE, from_=tw.number, body="Hi")
+    assert tw.count(PHONE) == 2 and tw.sent(PHONE) == [] and len(tw.sent(OTHER_PHONE)) == 1
+
+
 def test_scripted_failures_then_success(tw: FakeTwilio, twilio: Client) -> None:
     tw.fail_next(2, 500)
     tw.fail_next(1, 429)
