@@ -11,84 +11,108 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from bot.consultation_yaml import load
 from bot.consultations import launch
 from bot.container import Container, build, prepare_database
 from conversations.consultations.model import Audience, Consultation
+from storage.models import Child, Contact, ContactIdentity
 from tests.conftest import TELEGRAM_TOKEN, TWILIO_AUTH, TWILIO_SID, make_settings
 from tests.e2e.processes import Served, served_env
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
 ROOT = Path(__file__).resolve().parents[2]
-WEBHOOK_SECRET = "fault-test-secret-not-real"  # noqa: S105 - a fake token
+WEBHOOK_SECRET = "fault-test-secret-not-real"
 SMS_FROM = "+447700900999"
 FIRST_CHAT = 700000000  # Telegram parent n has chat FIRST_CHAT + n
 PER_PARENT = 2  # a consultation's intro and first question
 
 
-def fresh_postgres(url: str, tmp_path: Path) -> Container:
-    """Empty every table, then an in-process container (migrated, tips loaded) for setup."""
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        tables = connection.scalars(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        ).all()
-        names = ", ".join(f'"{t}"' for t in tables if t != "alembic_version")
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+def fresh_database(url: str, tmp_path: Path) -> Container:
+    """An empty database (PostgreSQL truncated, SQLite a new file), migrated, tips loaded."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            tables = connection.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).all()
+            names = ", ".join(f'"{t}"' for t in tables if t != "alembic_version")
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
     container = build(make_settings(url, tmp_path))
     prepare_database(container)
     return container
 
 
 def seed_parents(
-    url: str, telegram: int, sms: int = 0, community: str = "feltham", **child: object
+    url: str,
+    telegram: int,
+    sms: int = 0,
+    community: str = "feltham",
+    next_tip_at: datetime | None = None,
 ) -> None:
-    """Active, consented parents with a toddler (or `birth_date=`), set-based.
+    """Active, consented parents with a toddler, in bulk INSERTs on either engine.
 
     Ids 1..telegram are on Telegram (chat FIRST_CHAT + id); the next `sms` are on SMS,
     numbers +447700900000 upwards (the fake range).
     """
     now = datetime.now(UTC)
-    born = child.get("birth_date", (now - timedelta(days=400)).date())
-    next_tip = child.get("next_tip_at", now + timedelta(days=30))
+    ids = range(1, telegram + sms + 1)
+    contacts = [
+        {
+            "id": n,
+            "code": f"FT{n:06d}",
+            "community_id": community,
+            "language": "en",
+            "status": "active",
+            "consent_version": "2026-11",
+            "is_simulated": False,
+            "created_at": now,
+            "updated_at": now,
+            "tip_weekday": 1,
+            "tip_time": "10:00",
+            "next_tip_at": next_tip_at or now + timedelta(days=30),
+        }
+        for n in ids
+    ]
+    identities = [
+        {
+            "contact_id": n,
+            "channel": "telegram" if n <= telegram else "sms",
+            "address": str(FIRST_CHAT + n)
+            if n <= telegram
+            else f"+447700900{n - telegram - 1:03d}",
+            "reachable": True,
+            "created_at": now,
+        }
+        for n in ids
+    ]
+    born = (now - timedelta(days=400)).date()
+    children = [
+        {
+            "contact_id": n,
+            "birth_date": born,
+            "birth_checks": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in ids
+    ]
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO contacts (id, code, community_id, language, status, consent_version,"
-                " is_simulated, created_at, updated_at, tip_weekday, tip_time, next_tip_at)"
-                " SELECT n, 'FT' || lpad(n::text, 6, '0'), :community, 'en', 'active',"
-                " '2026-11', false, :now, :now, 1, '10:00', :next_tip"
-                " FROM generate_series(1, :total) AS n"
-            ),
-            {"community": community, "total": telegram + sms, "now": now, "next_tip": next_tip},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO contact_identities (contact_id, channel, address, reachable,"
-                " created_at)"
-                " SELECT id, CASE WHEN id > :tg THEN 'sms' ELSE 'telegram' END,"
-                " CASE WHEN id > :tg THEN '+447700900' || lpad((id - :tg - 1)::text, 3, '0')"
-                " ELSE (:chat + id)::text END, true, :now FROM contacts"
-            ),
-            {"tg": telegram, "chat": FIRST_CHAT, "now": now},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO children (contact_id, birth_date, birth_checks, created_at,"
-                " updated_at) SELECT id, :born, 0, :now, :now FROM contacts"
-            ),
-            {"born": born, "now": now},
-        )
-        connection.execute(
-            text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :total)"),
-            {"total": telegram + sms},
-        )
+        for table, rows in (
+            (Contact.__table__, contacts),
+            (ContactIdentity.__table__, identities),
+            (Child.__table__, children),
+        ):
+            connection.execute(insert(table), rows)  # type: ignore[arg-type]
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :n)"), {"n": len(ids)}
+            )
     engine.dispose()
 
 

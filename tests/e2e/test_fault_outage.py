@@ -22,7 +22,7 @@ from tests.e2e.fault_world import (
     PER_PARENT,
     WEBHOOK_SECRET,
     arrivals,
-    fresh_postgres,
+    fresh_database,
     launch_consultation,
     outage_seconds,
     provider_env,
@@ -85,7 +85,7 @@ def test_the_database_away_for_a_while_then_everything_completes_once(
     tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
     url, outage = postgres_url, outage_seconds()
-    container = fresh_postgres(url, tmp_path)
+    container = fresh_database(url, tmp_path)
     seed_parents(url, telegram=TELEGRAM_PARENTS, sms=SMS_PARENTS)
     launch_consultation(container, "fault-outage", "feltham")
     broadcast = (TELEGRAM_PARENTS + SMS_PARENTS) * PER_PARENT

@@ -8,6 +8,7 @@ reason after a bounded number of attempts; retries wait as long as the provider 
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -18,7 +19,7 @@ from tests.e2e.fault_world import (
     PER_PARENT,
     arrivals,
     busiest_second,
-    fresh_postgres,
+    fresh_database,
     launch_consultation,
     provider_env,
     scalar,
@@ -28,8 +29,6 @@ from tests.e2e.fault_world import (
 from tests.e2e.processes import Served
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-
-pytestmark = pytest.mark.postgres
 
 RETRY_AFTER = 2
 FLOOD = {
@@ -52,10 +51,10 @@ def _attempts_by_message(
 
 
 def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
-    tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
+    tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
-    url, parents, rate, storm = postgres_url, 40, 20.0, 60
-    container = fresh_postgres(url, tmp_path)
+    url, parents, rate, storm = fault_db, 40, 20.0, 60
+    container = fresh_database(url, tmp_path)
     seed_parents(url, telegram=parents)
     launch_consultation(container, "storm-telegram", "feltham")
     total = parents * PER_PARENT
@@ -82,16 +81,16 @@ def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
     assert scalar(url, "SELECT count(*) FROM outbox WHERE status = 'sent'") == total
     assert len(calls) == total + storm  # one retry per refusal: no retry storm
     for attempts in per_message.values():
-        for (at, status), (next_at, _) in zip(attempts, attempts[1:], strict=False):
+        for (at, status), (next_at, _) in itertools.pairwise(attempts):
             assert status == 429 and next_at - at >= RETRY_AFTER  # retry_after honoured
     assert busiest_second([c.at for c in calls]) <= 2 * rate  # the rate, plus one burst
 
 
 def test_a_twilio_5xx_storm_backs_off_and_a_dead_route_fails_with_a_reason(
-    tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
+    tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
-    url, parents, rate, storm, attempts, first_wait = postgres_url, 30, 10.0, 40, 4, 1.0
-    container = fresh_postgres(url, tmp_path)
+    url, parents, rate, storm, attempts, first_wait = fault_db, 30, 10.0, 40, 4, 1.0
+    container = fresh_database(url, tmp_path)
     seed_parents(url, telegram=0, sms=parents)
     launch_consultation(container, "storm-sms", "feltham")
     total = parents * PER_PARENT
@@ -137,6 +136,6 @@ def test_a_twilio_5xx_storm_backs_off_and_a_dead_route_fails_with_a_reason(
     assert len(calls) <= total + storm + failed * (attempts - 1)  # bounded: no retry storm
     for tries in per_message.values():
         assert len(tries) <= attempts
-        for n, ((at, _), (next_at, _)) in enumerate(zip(tries, tries[1:], strict=False)):
+        for n, ((at, _), (next_at, _)) in enumerate(itertools.pairwise(tries)):
             assert next_at - at >= first_wait * 2**n * 0.8  # exponential backoff, with jitter
     assert busiest_second([c.at for c in calls]) <= 2 * rate

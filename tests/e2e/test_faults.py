@@ -7,6 +7,8 @@ lost, and nothing is doubled beyond the documented at-least-once window (docs/fa
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,14 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from tests.e2e.fault_world import (
     FIRST_CHAT,
     PER_PARENT,
     WEBHOOK_SECRET,
     arrivals,
-    fresh_postgres,
+    fresh_database,
     launch_consultation,
     provider_env,
     scalar,
@@ -32,8 +34,6 @@ from tests.e2e.processes import Served, free_port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 
-pytestmark = pytest.mark.postgres
-
 SENT = "SELECT count(*) FROM outbox WHERE status = 'sent'"
 
 
@@ -41,26 +41,81 @@ def _post_in_background(url: str, update: dict[str, object]) -> threading.Thread
     """Telegram delivering an update; the answer (if any) is not awaited by the test."""
 
     def post() -> None:
-        try:
+        # The web process dies under it (a TransportError): Telegram would retry.
+        with contextlib.suppress(httpx.TransportError):
             httpx.post(
                 url,
                 json=update,
                 headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
                 timeout=30,
             )
-        except httpx.TransportError:
-            pass  # the web process died under it: Telegram would retry
 
     thread = threading.Thread(target=post, daemon=True)
     thread.start()
     return thread
 
 
+class Holder:
+    """The test holding the lock the web process will wait on, so it can be killed there.
+
+    "before-store": the web waits to store the update (PostgreSQL: the parent's row FOR
+    UPDATE blocks the foreign-key check; SQLite: the one write lock). "after-store": the
+    update is stored and the web waits to process it (FOR NO KEY UPDATE lets the
+    foreign-key check through but not the processing's FOR UPDATE; PostgreSQL only).
+    """
+
+    def __init__(self, url: str, stage: str) -> None:
+        self.url, self.stage = url, stage
+        self.engine = create_engine(url)
+        self.sqlite: sqlite3.Connection | None = None
+        self.connection: Connection | None = None
+
+    def hold(self) -> None:
+        if self.url.startswith("sqlite"):
+            self.sqlite = sqlite3.connect(self.url.removeprefix("sqlite:///"), isolation_level=None)
+            self.sqlite.execute("BEGIN IMMEDIATE")
+            return
+        mode = "UPDATE" if self.stage == "before-store" else "NO KEY UPDATE"
+        self.connection = self.engine.connect()
+        self.connection.execute(text(f"SELECT id FROM contacts WHERE id = 1 FOR {mode}"))
+
+    def web_is_waiting(self) -> bool:
+        if self.sqlite is not None:
+            time.sleep(2.0)  # no way to see a SQLite waiter; if not yet waiting, not stored either
+            return True
+        stored = scalar(self.url, "SELECT count(*) FROM inbound_messages")
+        waiting = scalar(
+            self.url,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock'",
+        )
+        return waiting > 0 and stored == (1 if self.stage == "after-store" else 0)
+
+    def release(self) -> None:
+        if self.sqlite is not None:
+            self.sqlite.rollback()
+            self.sqlite.close()
+            self.sqlite = None
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self.engine.dispose()
+
+
+@pytest.mark.parametrize("stage", ["before-store", "after-store"])
 def test_kill_web_mid_request_then_the_retried_update_is_processed_once(
-    tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
+    tmp_path: Path,
+    fault_db: str,
+    stage: str,
+    fake_telegram: FakeTelegram,
+    fake_twilio: FakeTwilio,
 ) -> None:
-    url = postgres_url
-    container = fresh_postgres(url, tmp_path)
+    url = fault_db
+    if stage == "after-store" and url.startswith("sqlite"):
+        pytest.skip(
+            "SQLite has one writer: the moment between storing and processing cannot be held"
+        )
+    container = fresh_database(url, tmp_path)
     seed_parents(url, telegram=1)
     launch_consultation(container, "fault-web", "feltham")
     chat = str(FIRST_CHAT + 1)
@@ -76,35 +131,27 @@ def test_kill_web_mid_request_then_the_retried_update_is_processed_once(
     worker, web = processes
     update = {"update_id": 424242, "message": FakeTelegram.text_message(int(chat), "Yes")}
     hook = f"http://127.0.0.1:{port}/webhooks/telegram"
-    holder_engine = create_engine(url)
-    holder = holder_engine.connect()
+    holder = Holder(url, stage)
     try:
         web.wait_healthy()
         wait(
             "the question", lambda: len(fake_telegram.sent_messages(chat)) == PER_PARENT, 30, worker
         )
         before = len(fake_telegram.sent_messages(chat))
-        # Hold the parent's row: the web stores the update (its foreign key check takes a
-        # KEY SHARE lock, which this one allows), then waits here to process it (FOR UPDATE).
-        holder.execute(text("SELECT id FROM contacts WHERE id = 1 FOR NO KEY UPDATE"))
+        holder.hold()
         poster = _post_in_background(hook, update)
-        wait(
-            "the update to be stored",
-            lambda: scalar(url, "SELECT count(*) FROM inbound_messages") == 1,
-            30,
-            web,
-        )
-        web.stop(kill=True)  # between storing the update and answering Telegram
+        wait(f"the web to wait ({stage})", holder.web_is_waiting, 30, web)
+        web.stop(kill=True)  # Telegram gets no answer
         poster.join(timeout=10)
-        pending = scalar(url, "SELECT count(*) FROM inbound_messages WHERE processed_at IS NULL")
-        holder.rollback()
+        stored = scalar(url, "SELECT count(*) FROM inbound_messages")
+        holder.release()
         # Telegram retries the same update against a restarted web.
         web = Served(tmp_path, env, "web", port)
         processes.append(web)
         web.wait_healthy()
         retried = fake_telegram.post_update(update, url=hook, secret_token=WEBHOOK_SECRET)
         wait(
-            "the answer to be processed",
+            "the answer to be processed and answered",
             lambda: (
                 scalar(url, "SELECT count(*) FROM consultation_answers") == 1
                 and scalar(url, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
@@ -115,28 +162,25 @@ def test_kill_web_mid_request_then_the_retried_update_is_processed_once(
         )
         time.sleep(1.5)  # a doubled processing would queue and send its reply now
     finally:
-        holder.close()
-        holder_engine.dispose()
+        holder.release()
         for served in reversed(processes):
             served.stop()
         container.close()
 
-    assert pending == 1  # the kill left the update stored, unprocessed
+    assert stored == (1 if stage == "after-store" else 0)  # where the kill landed
     assert retried == 200  # the retry is acknowledged, not refused
     assert scalar(url, "SELECT count(*) FROM inbound_messages WHERE processed_at IS NOT NULL") == 1
     assert scalar(url, "SELECT count(*) FROM consultation_answers WHERE value = 'yes'") == 1
     replies = [c.params["text"] for c in fake_telegram.sent_messages(chat)[before:]]
-    assert (
-        len(replies) == 1 and "How often do you go?" in replies[0]
-    )  # one reply: the next question
+    assert len(replies) == 1 and "How often do you go?" in replies[0]  # the next question, once
     assert scalar(url, "SELECT count(*) FROM outbox") == PER_PARENT + 1
 
 
 def test_kill_worker_mid_send_then_another_sends_after_the_lease(
-    tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
+    tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
-    url, parents = postgres_url, 300
-    container = fresh_postgres(url, tmp_path)
+    url, parents = fault_db, 300
+    container = fresh_database(url, tmp_path)
     seed_parents(url, telegram=parents)
     launch_consultation(container, "fault-worker", "feltham")
     total = parents * PER_PARENT
@@ -170,11 +214,12 @@ def test_kill_worker_mid_send_then_another_sends_after_the_lease(
     assert scalar(url, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
 
 
+@pytest.mark.postgres
 def test_kill_clock_mid_pass_then_the_standby_completes_it(
     tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
     url, households = postgres_url, 12000
-    container = fresh_postgres(url, tmp_path)
+    container = fresh_database(url, tmp_path)
     now = datetime.now(UTC)
     seed_parents(url, telegram=households, next_tip_at=now - timedelta(minutes=1))
     env = provider_env(
