@@ -13,8 +13,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.fault_world import (
     PER_PARENT,
     arrivals,
@@ -37,6 +35,14 @@ FLOOD = {
     "description": f"Too Many Requests: retry after {RETRY_AFTER}",
     "parameters": {"retry_after": RETRY_AFTER},
 }
+# The dispatcher counts a retry's wait from the moment it claimed the message, which comes
+# before the refused request reached the provider by that send's own duration (well under a
+# second, even on a loaded machine): see docs/failures.md, "Known limits".
+CLAIM_SLACK = 1.0
+# The shared bucket allows `rate` a second plus a burst of `rate`; arrivals at the fake lag
+# the bucket by each send's duration (the first batch also waits for getMe), so a late batch
+# can land in the next second.
+LATE_BATCH = 0.5
 UNFINISHED = "SELECT count(*) FROM outbox WHERE status NOT IN ('sent', 'failed')"
 
 
@@ -48,6 +54,14 @@ def _attempts_by_message(
     for address, body, at, status in sorted(calls, key=lambda c: c[2]):
         seen[(address, body)].append((at, status))
     return seen
+
+
+def _assert_within_rate(times: list[float], rate: float) -> None:
+    """Over the run, at most the rate plus one burst; in any second, at most about two bursts."""
+    span, busiest = max(times) - min(times), busiest_second(times)
+    shown = f"{len(times)} requests in {span:.1f}s, {busiest} in the busiest second"
+    assert len(times) <= rate * (span + CLAIM_SLACK) + rate, shown  # arrivals lag the bucket
+    assert busiest <= (2 + LATE_BATCH) * rate, shown
 
 
 def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
@@ -82,14 +96,14 @@ def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
     assert len(calls) == total + storm  # one retry per refusal: no retry storm
     for attempts in per_message.values():
         for (at, status), (next_at, _) in itertools.pairwise(attempts):
-            assert status == 429 and next_at - at >= RETRY_AFTER  # retry_after honoured
-    assert busiest_second([c.at for c in calls]) <= 2 * rate  # the rate, plus one burst
+            assert status == 429 and next_at - at >= RETRY_AFTER - CLAIM_SLACK  # retry_after
+    _assert_within_rate([c.at for c in calls], rate)
 
 
 def test_a_twilio_5xx_storm_backs_off_and_a_dead_route_fails_with_a_reason(
     tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
-    url, parents, rate, storm, attempts, first_wait = fault_db, 30, 10.0, 40, 4, 1.0
+    url, parents, rate, storm, attempts, first_wait = fault_db, 30, 10.0, 40, 4, 2.0
     container = fresh_database(url, tmp_path)
     seed_parents(url, telegram=0, sms=parents)
     launch_consultation(container, "storm-sms", "feltham")
@@ -137,5 +151,6 @@ def test_a_twilio_5xx_storm_backs_off_and_a_dead_route_fails_with_a_reason(
     for tries in per_message.values():
         assert len(tries) <= attempts
         for n, ((at, _), (next_at, _)) in enumerate(itertools.pairwise(tries)):
-            assert next_at - at >= first_wait * 2**n * 0.8  # exponential backoff, with jitter
-    assert busiest_second([c.at for c in calls]) <= 2 * rate
+            # Exponential backoff (2, 4, 8 s), with jitter of 20% either way.
+            assert next_at - at >= first_wait * 2**n * 0.8 - CLAIM_SLACK
+    _assert_within_rate([c.at for c in calls], rate)
