@@ -173,6 +173,11 @@ def test_the_database_away_for_a_while_then_everything_completes_once(
     assert during["worker"] <= 2 * (outage / 5 + 6)
     assert during["clock"] <= 2 * (outage / 2 + 2)  # one lock attempt per standby retry
     assert health_after.status_code == 200
+    worker_log = worker.log_path.read_text()
+    assert worker_log.count("worker: database unreachable") == 1  # said once, not every round
+    assert "worker: database reachable again" in worker_log
+    logs = worker_log + web.log_path.read_text() + clock.log_path.read_text()
+    assert "+4477009" not in logs and str(FIRST_CHAT + 1) not in logs  # no addresses at INFO
     # Each answer stored once, each answerer got exactly one reply (the next question).
     assert scalar(url, "SELECT count(*) FROM inbound_messages WHERE processed_at IS NOT NULL") == (
         2 * ANSWERING
