@@ -64,6 +64,15 @@ def _assert_within_rate(times: list[float], rate: float) -> None:
     assert busiest <= (2 + LATE_BATCH) * rate, shown
 
 
+def _assert_in_order(delivered: list[tuple[str, str]]) -> None:
+    """Each parent got the introduction before the question, whatever was retried."""
+    firsts: dict[str, str] = {}
+    for address, body in delivered:
+        firsts.setdefault(address, body)
+    wrong = sorted({body[:40] for body in firsts.values() if "Hello from" not in body})
+    assert not wrong, wrong
+
+
 def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
     tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
@@ -92,6 +101,7 @@ def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
     counts = arrivals(fake_telegram, fake_twilio)
     assert sum(1 for c in calls if c.status == 429) == storm  # the storm happened
     assert len(counts) == total and max(counts.values()) == 1  # all delivered, none twice
+    _assert_in_order([(str(c.params["chat_id"]), str(c.params["text"])) for c in calls if c.ok])
     assert scalar(url, "SELECT count(*) FROM outbox WHERE status = 'sent'") == total
     assert len(calls) == total + storm  # one retry per refusal: no retry storm
     for attempts in per_message.values():
@@ -145,6 +155,7 @@ def test_a_twilio_5xx_storm_backs_off_and_a_dead_route_fails_with_a_reason(
         == failed
     )  # classified: the provider's code and words, after the last allowed attempt
     assert len(counts) == total - failed and max(counts.values()) == 1
+    _assert_in_order([(str(c.to), str(c.params["Body"])) for c in calls if c.ok])
     assert scalar(url, "SELECT count(*) FROM outbox WHERE status = 'sent'") == total - failed
     assert len(calls) == scalar(url, "SELECT sum(attempts) FROM outbox")  # no hidden retries
     assert len(calls) <= total + storm + failed * (attempts - 1)  # bounded: no retry storm
