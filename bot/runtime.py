@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from telegram import error as tg_error
 
+from bot import worker_loop
 from bot.container import Container
 from bot.dispatcher import Dispatcher, DispatchPolicy
 from bot.inbound import DatabaseUnavailable
@@ -59,6 +60,8 @@ def build_dispatcher(container: Container) -> Dispatcher:
         timezone=settings.timezone,
         lease=settings.outbox_lease,
         rates={"telegram": settings.telegram_rate, "sms": settings.twilio_mps},
+        max_attempts=settings.outbox_max_attempts,
+        base_backoff=settings.outbox_retry_seconds,
     )
     return Dispatcher(container.sessions, build_senders(container), policy, container.clock)
 
@@ -81,13 +84,9 @@ class StatusService:
 
 async def sweep_forever(container: Container, stop: asyncio.Event, every: float = 15.0) -> None:
     """Finish inbound messages a crash left stored but unprocessed."""
-    while not stop.is_set():
-        try:
-            await run_in_threadpool(container.inbound.sweep)
-        except Exception:
-            log.exception("inbound sweep failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+    await worker_loop.every(
+        "inbound sweep", stop, every, lambda: run_in_threadpool(container.inbound.sweep)
+    )
 
 
 async def poll_telegram(container: Container, stop: asyncio.Event, timeout: int = 25) -> None:
@@ -124,9 +123,12 @@ async def poll_telegram(container: Container, stop: asyncio.Event, timeout: int 
 async def run_workers(container: Container, stop: asyncio.Event, poll: bool) -> None:
     """The dispatcher and the sweeper, plus long polling when asked; until `stop` is set."""
     dispatcher = build_dispatcher(container)
+    settings = container.settings
     tasks = [
-        asyncio.create_task(dispatcher.run_forever(stop, idle_sleep=PICKUP_POLL_SECONDS)),
-        asyncio.create_task(sweep_forever(container, stop)),
+        asyncio.create_task(
+            worker_loop.dispatch_forever(dispatcher, stop, idle_sleep=PICKUP_POLL_SECONDS)
+        ),
+        asyncio.create_task(sweep_forever(container, stop, settings.inbound_sweep_seconds)),
     ]
     if poll:
         tasks.append(asyncio.create_task(poll_telegram(container, stop)))

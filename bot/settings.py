@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     telegram_rate: float = 30.0  # messages a second, all workers together
     twilio_mps: float = 10.0  # Twilio's messages a second for the sender (10 on a UK long code)
     outbox_lease_seconds: float = 60.0
+    outbox_max_attempts: int = Field(default=6, ge=1)  # then a failing message is failed
+    outbox_retry_seconds: float = Field(default=5.0, gt=0)  # the first retry's wait; doubles
+    inbound_sweep_seconds: float = Field(default=15.0, gt=0)  # finish messages a crash left
     clock_interval_seconds: int = Field(default=60, ge=1)  # 60: at the start of every minute
     clock_standby_retry_seconds: float = Field(default=5.0, gt=0)  # a standby clock's retry
     small_cell_threshold: int = Field(default=5, ge=1)  # results hide counts below it

@@ -85,13 +85,18 @@ def claim_due(
     """
     expire_stale(session, now)
     earlier = aliased(Outbox)
-    # A reply waits only for earlier replies; a tip held by quiet hours never blocks one.
+    # A reply waits only for earlier replies; a tip held by quiet hours never blocks one. A
+    # message waiting to be retried (a 429, a 5xx) holds the chat's later ones, so a question
+    # never arrives before its introduction; one scheduled for later does not.
     older_due_for_same_chat = exists().where(
         earlier.identity_id == Outbox.identity_id,
         earlier.id < Outbox.id,
         earlier.priority <= Outbox.priority,
         or_(
-            and_(earlier.status == "queued", earlier.not_before <= now),
+            and_(
+                earlier.status == "queued",
+                or_(earlier.not_before <= now, earlier.attempts > 0),
+            ),
             earlier.status == "sending",
         ),
     )

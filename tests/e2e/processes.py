@@ -51,6 +51,8 @@ class Served:
         args = [sys.executable, "-m", "bot", command]
         if command == "serve":
             args += ["--port", str(self.port)]
+        elif command == "web":
+            args += ["--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(
             args, cwd=tmp_path, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -70,7 +72,11 @@ class Served:
     def stop(self, kill: bool = False) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # stuck (a request waiting on a lock): no orphan
+                self.process.kill()
+                self.process.wait(timeout=30)
         self.log.close()
 
 

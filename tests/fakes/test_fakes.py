@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.twilio_http import BaseUrlHttpClient
+from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.telegram_api import FakeTelegram, UploadedFile
 from tests.fakes.twilio_api import FakeTwilio, num_segments
 
@@ -419,6 +421,18 @@ def test_refused_numbers(tw: FakeTwilio, twilio: Client, mark: str, code: int) -
     assert tw.sent(PHONE, include_failed=True)[0].error_code == code
 
 
+def test_a_failing_route_fails_every_send_to_that_number_only(
+    tw: FakeTwilio, twilio: Client
+) -> None:
+    tw.fail_to(PHONE, 503)
+    for _ in range(2):
+        with pytest.raises(TwilioRestException) as raised:
+            twilio.messages.create(to=PHONE, from_=tw.number, body="Hi")
+        assert (raised.value.status, raised.value.code) == (503, 20503)
+    twilio.messages.create(to=OTHER_PHONE, from_=tw.number, body="Hi")
+    assert tw.count(PHONE) == 2 and tw.sent(PHONE) == [] and len(tw.sent(OTHER_PHONE)) == 1
+
+
 def test_scripted_failures_then_success(tw: FakeTwilio, twilio: Client) -> None:
     tw.fail_next(2, 500)
     tw.fail_next(1, 429)
@@ -538,3 +552,35 @@ def test_slow_twilio_times_out_but_was_sent(tw: FakeTwilio) -> None:
 )
 def test_num_segments(body: str, parts: int) -> None:
     assert num_segments(body) == parts
+
+
+def test_tcp_proxy_forwards_until_cut_then_counts_and_drops_attempts() -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def echo() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                while data := conn.recv(1024):
+                    conn.sendall(data)
+
+    threading.Thread(target=echo, daemon=True).start()
+    with TcpProxy("127.0.0.1", server.getsockname()[1]) as proxy:
+        before = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+        before.sendall(b"ping")
+        assert before.recv(4) == b"ping"
+        proxy.cut()
+        assert before.recv(4) == b""  # the open connection was closed
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as attempt:
+                assert attempt.recv(4) == b""  # accepted, then dropped at once
+        assert proxy.attempts == 3
+        proxy.restore()
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as after:
+            after.sendall(b"pong")
+            assert after.recv(4) == b"pong"
+        before.close()
+    server.close()

@@ -257,6 +257,7 @@ class FakeTwilio:
         self._failures: deque[_Failure] = deque()
         self._opted_out: set[str] = set()
         self._invalid: set[str] = set()
+        self._failing: dict[str, _Failure] = {}
         self._messages: dict[str, dict[str, Any]] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -370,6 +371,7 @@ class FakeTwilio:
             self._failures.clear()
             self._opted_out.clear()
             self._invalid.clear()
+            self._failing.clear()
             self._messages.clear()
 
     # -- scripting ---------------------------------------------------------------------
@@ -398,6 +400,18 @@ class FakeTwilio:
         """Undo opt_out (the recipient replied START)."""
         with self._cond:
             self._opted_out.discard(number)
+
+    def fail_to(
+        self, number: str, status: int, code: int | None = None, message: str | None = None
+    ) -> None:
+        """Every send to `number` answers `status` (an outage for that route), as fail_next."""
+        default_code, default_message = _DEFAULT_ERRORS.get(
+            status, (20000 + status, HTTPStatus(status).phrase)
+        )
+        with self._cond:
+            self._failing[number] = _Failure(
+                status, code or default_code, message or default_message
+            )
 
     def invalid(self, number: str) -> None:
         """Every send to `number` answers 400, code 21211 (not a valid phone number)."""
@@ -577,6 +591,7 @@ class FakeTwilio:
     def _create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._cond:
             failure = self._failures.popleft() if self._failures else None
+            failure = failure or self._failing.get(str(params.get("To")))
             opted_out = set(self._opted_out)
             invalid = set(self._invalid)
         if failure is not None:

@@ -123,6 +123,21 @@ def test_retries_back_off_and_give_up_after_the_last_attempt(container: Containe
     assert waits == sorted(waits) and waits[0] < waits[-1]  # exponential, not a retry storm
 
 
+def test_a_message_waiting_to_be_retried_is_not_overtaken_by_the_next_one(
+    container: Container,
+) -> None:
+    contact, _ = _family(container, "+447700900305")
+    _queue(container, contact, ["intro", "question"])
+    sender = ScriptedSender("sms", [SendResult(Outcome.RETRY, error_code="503")])
+    dispatcher = _dispatcher(container, sender)
+    asyncio.run(dispatcher.run_once(MORNING))  # the intro meets a 503 and waits to retry
+    retry_at = _rows(container)[0].not_before
+    assert asyncio.run(dispatcher.run_once(retry_at - timedelta(seconds=1))) == 0
+    asyncio.run(dispatcher.run_once(retry_at))
+    asyncio.run(dispatcher.run_once(retry_at + timedelta(seconds=1)))
+    assert [text for _, text in sender.sent] == ["intro", "question"]
+
+
 def test_a_blocked_telegram_chat_is_marked_unreachable_and_never_tried_again(
     container: Container,
 ) -> None:
