@@ -24,8 +24,8 @@ from storage.consent import consented
 from storage.consultation_audience import first_identities
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationInvite as Invite
-from storage.contact_locks import lock_unless_busy
 from storage.consultations import FLOW, UNFINISHED
+from storage.contact_locks import lock_unless_busy
 from storage.models import Contact, ContactIdentity
 from storage.models import ConversationState as StateRow
 from storage.outbox_groups import Messages, insert_rows, row_columns

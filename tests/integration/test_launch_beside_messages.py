@@ -22,8 +22,7 @@ from bot.consultation_yaml import load
 from bot.consultations import launch, messages_for
 from bot.container import build, prepare_database
 from conversations.consultations.model import Consultation
-from storage import consultation_start
-from storage import contacts
+from storage import consultation_start, contacts
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationInvite
 from storage.db import transaction
@@ -115,7 +114,8 @@ def test_two_passes_at_once_both_starting_the_same_parent_do_not_collide(
         with transaction(container.sessions) as session:
             row = session.get_one(ConsultationRow, consultation.id)
             intro = messages_for(container.engine.config, consultation, "intro")
-            consultation_start.start_pending(session, row, consultation.first().id, intro, START, version)
+            first = consultation.first().id
+            consultation_start.start_pending(session, row, first, intro, START, version)
             first_done.set()
             release.wait(60)
 
