@@ -114,8 +114,8 @@ def test_two_passes_at_once_both_starting_the_same_parent_do_not_collide(
         with transaction(container.sessions) as session:
             row = session.get_one(ConsultationRow, consultation.id)
             intro = messages_for(container.engine.config, consultation, "intro")
-            first = consultation.first().id
-            consultation_start.start_pending(session, row, first, intro, START, version)
+            question = consultation.first().id
+            consultation_start.start_pending(session, row, question, intro, START, version)
             first_done.set()
             release.wait(60)
 
