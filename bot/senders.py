@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -12,14 +11,15 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+import aiohttp
 import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram import error as tg_error
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client as TwilioClient
 
-from bot.twilio_http import BaseUrlHttpClient
+from bot.telegram_request import AiohttpRequest
+from bot.twilio_async import LoopClient
 from conversations.render import render_sms, render_telegram
 from conversations.sms import count_segments
 from conversations.types import OutgoingMessage
@@ -79,12 +79,18 @@ class TelegramSender:
 
     channel = "telegram"
 
-    def __init__(self, token: str, api_base_url: str | None = None, pool_size: int = 64) -> None:
+    def __init__(
+        self,
+        token: str,
+        api_base_url: str | None = None,
+        pool_size: int = 16,
+        request: BaseRequest | None = None,
+    ) -> None:
         base = f"{api_base_url.rstrip('/')}/bot" if api_base_url else "https://api.telegram.org/bot"
         self.bot = telegram.Bot(
             token,
             base_url=base,
-            request=HTTPXRequest(connection_pool_size=pool_size, read_timeout=15),
+            request=request or AiohttpRequest(connection_pool_size=pool_size, read_timeout=15),
         )
         self._ready = False
 
@@ -179,7 +185,7 @@ class TelegramSender:
 
 
 class TwilioSender:
-    """Sends through `twilio.rest.Client`, in a thread, with a status callback on every SMS."""
+    """Sends through `twilio.rest.Client` (its asyncio client), a status callback on every SMS."""
 
     channel = "sms"
 
@@ -192,8 +198,7 @@ class TwilioSender:
         status_callback: str | None,
         api_base_url: str | None = None,
     ) -> None:
-        http_client = BaseUrlHttpClient(api_base_url) if api_base_url else None
-        self.client = TwilioClient(account_sid, auth_token, http_client=http_client)
+        self.client = LoopClient(account_sid, auth_token, api_base_url)
         self.sender: dict[str, str] = (
             {"messaging_service_sid": messaging_service_sid}
             if messaging_service_sid
@@ -211,14 +216,12 @@ class TwilioSender:
         if self.status_callback:
             extra["status_callback"] = self.status_callback
         try:
-            created = await asyncio.to_thread(
-                self.client.messages.create, to=address, body=body, **extra
-            )
+            created = await self.client.get().messages.create_async(to=address, body=body, **extra)
         except TwilioRestException as error:
             return _classify_twilio(error)
         except TwilioException as error:
             return SendResult(Outcome.RETRY, error_code="network", error_detail=str(error)[:200])
-        except OSError as error:
+        except (OSError, aiohttp.ClientError) as error:
             return SendResult(Outcome.RETRY, error_code="network", error_detail=str(error)[:200])
         segments = int(created.num_segments) if created.num_segments else None
         return SendResult(
@@ -229,7 +232,7 @@ class TwilioSender:
         )
 
     async def close(self) -> None:
-        return None
+        await self.client.close()
 
 
 def _classify_twilio(error: TwilioRestException) -> SendResult:
