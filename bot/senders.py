@@ -12,13 +12,12 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import aiohttp
-import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram import error as tg_error
 from telegram.request import BaseRequest
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from bot.telegram_request import AiohttpRequest
+from bot.telegram_request import AiohttpRequest, LeanBot
 from bot.twilio_async import LoopClient
 from conversations.render import render_sms, render_telegram
 from conversations.sms import count_segments
@@ -87,7 +86,7 @@ class TelegramSender:
         request: BaseRequest | None = None,
     ) -> None:
         base = f"{api_base_url.rstrip('/')}/bot" if api_base_url else "https://api.telegram.org/bot"
-        self.bot = telegram.Bot(
+        self.bot = LeanBot(
             token,
             base_url=base,
             request=request or AiohttpRequest(connection_pool_size=pool_size, read_timeout=15),
@@ -136,10 +135,8 @@ class TelegramSender:
                     for row in rendering.buttons
                 ]
             )
-        sent = await self.bot.send_message(
-            chat_id=int(address), text=rendering.text, reply_markup=markup
-        )
-        return SendResult(Outcome.SENT, str(sent.message_id), delivery_status="sent")
+        sent = await self.bot.send_text(int(address), rendering.text, markup)
+        return SendResult(Outcome.SENT, str(sent), delivery_status="sent")
 
     async def _send_document(self, address: str, payload: dict[str, Any]) -> SendResult:
         """A file (an event's .ics) with its caption, plain text like every message."""
