@@ -129,27 +129,61 @@ class Dispatcher:
 
     async def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
         """Send everything due as of `now` (for `dispatch --once` and tests)."""
-        total = 0
-        for _ in range(max_rounds):
-            sent = await self.run_once(now)
-            if sent == 0:
-                break
-            total += sent
+        total, sending = 0, None
+        try:
+            for _ in range(max_rounds):
+                had = sending is not None
+                claimed, sending = await self._next_round(now, sending)
+                total += claimed
+                if claimed == 0 and not had:
+                    break
+        finally:
+            if sending is not None:
+                await sending
         return total
 
     async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 0.25) -> None:
-        sent = 0
-        while not stop.is_set():
-            try:
-                # Idle, a worker only peeks; it claims (and locks the bucket) once rows are due.
-                busy = sent > 0 or await asyncio.to_thread(self._anything_due)
-                sent = await self.run_once() if busy else 0
-            except Exception:
-                log.exception("dispatch round failed; retrying shortly")
-                sent = 0
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
+        sending: asyncio.Task[None] | None = None
+        claimed = 0
+        try:
+            while not stop.is_set():
+                try:
+                    # Idle, a worker only peeks; it claims (and locks the bucket) once rows are due.
+                    busy = sending is not None or claimed > 0
+                    busy = busy or await asyncio.to_thread(self._anything_due)
+                    claimed = 0
+                    if busy:
+                        claimed, sending = await self._next_round(None, sending)
+                except Exception:
+                    log.exception("dispatch round failed; retrying shortly")
+                    claimed, sending = 0, None
+                if claimed == 0 and sending is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
+        finally:
+            if sending is not None:
+                with contextlib.suppress(Exception):
+                    await sending
+
+    async def _next_round(
+        self, now: datetime | None, sending: asyncio.Task[None] | None
+    ) -> tuple[int, asyncio.Task[None] | None]:
+        """Claim the next batch while the previous one is still going out, then send it.
+
+        The claim overlaps the previous batch's sends (their chats are still `sending`, so
+        none of theirs is claimed again); sends never overlap, so a worker keeps at most
+        `concurrency` requests in flight. Returns how many rows were claimed and the task
+        now sending them.
+        """
+        at = now or self.clock()
+        try:
+            jobs, claimed = await asyncio.to_thread(self._claim, at)
+        finally:
+            if sending is not None:
+                await sending
+        if not jobs:
+            return claimed, None
+        return claimed, asyncio.create_task(self._send_and_record(jobs, at))
 
     async def close(self) -> None:
         for sender in self.senders.values():
