@@ -42,9 +42,9 @@ class DispatchPolicy:
     base_backoff: float = 5.0
     max_backoff: float = 600.0
     rates: Mapping[str, float] | None = None  # messages per second per channel, all workers
-    # Requests in flight at once per worker. Past a few, a zero-latency server gains nothing
-    # (the client's CPU is the limit, benchmarks/RESULTS.md section 2); the Bot API takes 50-100
-    # ms, so this many keeps a worker well above Telegram's 30 messages a second.
+    # Requests in flight at once per channel and worker. Past a few, a zero-latency server gains
+    # nothing (the client's CPU is the limit, benchmarks/RESULTS.md section 2); the Bot API takes
+    # 50-100 ms, so this many keeps a worker well above Telegram's 30 messages a second.
     concurrency: int = 16
 
     def rate(self, channel: str) -> float:
@@ -102,12 +102,15 @@ class Dispatcher:
 
     async def _send_and_record(self, jobs: list[Job], now: datetime) -> None:
         """Send with bounded concurrency; record results in groups as they come back."""
-        slots = asyncio.Semaphore(max(1, self.policy.concurrency))
+        # Slots per channel: SMS must not queue behind a batch of Telegram sends, or its
+        # sends bunch up after their tokens were taken and overshoot the rate.
+        size = max(1, self.policy.concurrency)
+        slots = {channel: asyncio.Semaphore(size) for channel in self.senders}
         returned: list[tuple[Job, SendResult]] = []
         arrived = asyncio.Event()
 
         async def send(job: Job) -> None:
-            async with slots:
+            async with slots[job.channel]:
                 result = await self._send(job)
             returned.append((job, result))
             arrived.set()
@@ -129,61 +132,27 @@ class Dispatcher:
 
     async def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
         """Send everything due as of `now` (for `dispatch --once` and tests)."""
-        total, sending = 0, None
-        try:
-            for _ in range(max_rounds):
-                had = sending is not None
-                claimed, sending = await self._next_round(now, sending)
-                total += claimed
-                if claimed == 0 and not had:
-                    break
-        finally:
-            if sending is not None:
-                await sending
+        total = 0
+        for _ in range(max_rounds):
+            sent = await self.run_once(now)
+            if sent == 0:
+                break
+            total += sent
         return total
 
     async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 0.25) -> None:
-        sending: asyncio.Task[None] | None = None
-        claimed = 0
-        try:
-            while not stop.is_set():
-                try:
-                    # Idle, a worker only peeks; it claims (and locks the bucket) once rows are due.
-                    busy = sending is not None or claimed > 0
-                    busy = busy or await asyncio.to_thread(self._anything_due)
-                    claimed = 0
-                    if busy:
-                        claimed, sending = await self._next_round(None, sending)
-                except Exception:
-                    log.exception("dispatch round failed; retrying shortly")
-                    claimed, sending = 0, None
-                if claimed == 0 and sending is None:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
-        finally:
-            if sending is not None:
-                with contextlib.suppress(Exception):
-                    await sending
-
-    async def _next_round(
-        self, now: datetime | None, sending: asyncio.Task[None] | None
-    ) -> tuple[int, asyncio.Task[None] | None]:
-        """Claim the next batch while the previous one is still going out, then send it.
-
-        The claim overlaps the previous batch's sends (their chats are still `sending`, so
-        none of theirs is claimed again); sends never overlap, so a worker keeps at most
-        `concurrency` requests in flight. Returns how many rows were claimed and the task
-        now sending them.
-        """
-        at = now or self.clock()
-        try:
-            jobs, claimed = await asyncio.to_thread(self._claim, at)
-        finally:
-            if sending is not None:
-                await sending
-        if not jobs:
-            return claimed, None
-        return claimed, asyncio.create_task(self._send_and_record(jobs, at))
+        sent = 0
+        while not stop.is_set():
+            try:
+                # Idle, a worker only peeks; it claims (and locks the bucket) once rows are due.
+                busy = sent > 0 or await asyncio.to_thread(self._anything_due)
+                sent = await self.run_once() if busy else 0
+            except Exception:
+                log.exception("dispatch round failed; retrying shortly")
+                sent = 0
+            if sent == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
 
     async def close(self) -> None:
         for sender in self.senders.values():
