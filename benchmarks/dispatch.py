@@ -9,6 +9,8 @@ The baseline, in the same run against the same fakes, is the same real clients (
 `TelegramSender` on python-telegram-bot, `TwilioSender` on twilio-python) sending the same
 messages directly, 100 at a time, with no outbox or database: the ceiling of the clients on
 this machine. The dispatcher adds claiming, rate-limit tokens, rendering and recording.
+A second figure is stock python-telegram-bot (`Bot.send_message` over its default
+`HTTPXRequest`) sending the Telegram share alone, for what the lean transport gains.
 """
 
 from __future__ import annotations
@@ -127,6 +129,21 @@ async def baseline(origin: str, chats: list[tuple[str, str]]) -> float:
     return took
 
 
+async def stock_ptb(origin: str, chats: list[tuple[str, str]]) -> float:
+    """Messages/s of `telegram.Bot.send_message` over PTB's own HTTPXRequest, 100 at a time."""
+    import telegram
+    from telegram.request import HTTPXRequest
+
+    chat_ids = [int(chat) for channel, chat in chats if channel == "telegram"]
+    request = HTTPXRequest(connection_pool_size=100, read_timeout=15)
+    async with telegram.Bot(TOKEN, base_url=f"{origin}/bot", request=request) as bot:
+        started = time.perf_counter()
+        for start in range(0, len(chat_ids), 100):
+            batch = chat_ids[start : start + 100]
+            await asyncio.gather(*(bot.send_message(chat_id=c, text=TEXT) for c in batch))
+        return len(chat_ids) / (time.perf_counter() - started)
+
+
 async def dispatch(container, origin: str, batch: int) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     policy = DispatchPolicy(rates={"telegram": 1e6, "sms": 1e6}, batch=batch)
     dispatcher = Dispatcher(container.sessions, senders(origin), policy)
@@ -163,6 +180,7 @@ def main() -> None:
     chats = plan(args.messages, args.sms_share)
     populate(container, chats)
     with uvicorn("benchmarks.fake_apis:app") as origin:
+        stock = asyncio.run(stock_ptb(origin, chats))
         base = asyncio.run(baseline(origin, chats))
         took, claimed = asyncio.run(dispatch(container, origin, args.batch))
     with transaction(container.sessions) as session:
@@ -173,6 +191,7 @@ def main() -> None:
         f"database: {container.database.dialect.name}; messages: {args.messages} "
         f"({args.sms_share:.0%} SMS); claimed {claimed}, sent {sent}"
     )
+    print(f"stock PTB (Bot.send_message, HTTPXRequest), Telegram alone: {stock:,.0f} msg/s")
     print(f"baseline, the same clients sending directly, no outbox: {ceiling:,.0f} msg/s")
     print(
         f"dispatcher, one worker (claim, render, send, record): {ours:,.0f} msg/s "

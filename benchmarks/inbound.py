@@ -71,7 +71,10 @@ async def drive(origin: str, chats: int, concurrency: int, base: int) -> tuple[f
     latencies: list[float] = []
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=origin, headers=headers, limits=limits) as client:
+    # Generous: on a loaded box a slow p99 must show up as a figure, not abort the run.
+    timeout = httpx.Timeout(120.0)
+    client = httpx.AsyncClient(base_url=origin, headers=headers, limits=limits, timeout=timeout)
+    async with client:
 
         async def worker() -> None:
             while not queue.empty():

@@ -1,9 +1,10 @@
 """The outbox dispatcher: claim due rows, send them with the real clients, record what happened.
 
 Sending is at-least-once: a worker that dies after the provider accepted a message but before
-recording it leaves the row leased; when the lease runs out another worker sends it again. The
-window is one HTTP request long, so a duplicate is possible but rare, and never more than one
-per crash.
+recording it leaves the row leased; when the lease runs out another worker sends it again.
+Each result is recorded as it returns, with whatever others returned meanwhile (one short
+transaction, set-based), so the window is the requests in flight plus one recording, not a
+whole claimed batch.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.senders import Outcome, Sender, SendResult
 from conversations.types import ContactStatus, MessageKind
 from storage import delivery, erasure
 from storage.db import transaction
+from storage.delivery_record import Accepted, record_sent
 from storage.models import Contact, ContactIdentity, Outbox
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,10 @@ class DispatchPolicy:
     base_backoff: float = 5.0
     max_backoff: float = 600.0
     rates: Mapping[str, float] | None = None  # messages per second per channel, all workers
+    # Requests in flight at once per channel and worker. Past a few, a zero-latency server gains
+    # nothing (the client's CPU is the limit, benchmarks/RESULTS.md section 2); the Bot API takes
+    # 50-100 ms, so this many keeps a worker well above Telegram's 30 messages a second.
+    concurrency: int = 16
 
     def rate(self, channel: str) -> float:
         defaults = {"telegram": 30.0, "sms": 10.0}
@@ -67,6 +73,8 @@ class Job:
     address: str
     payload: dict[str, object]
     attempts: int
+    contact_id: int | None = None
+    then_erase: bool = False  # DELETE's goodbye: the contact goes once this is out
 
 
 class Dispatcher:
@@ -89,9 +97,38 @@ class Dispatcher:
         now = now or self.clock()
         jobs, claimed = await asyncio.to_thread(self._claim, now)
         if jobs:
-            results = await asyncio.gather(*(self._send(job) for job in jobs))
-            await asyncio.to_thread(self._record, list(zip(jobs, results, strict=True)), now)
+            await self._send_and_record(jobs, now)
         return claimed
+
+    async def _send_and_record(self, jobs: list[Job], now: datetime) -> None:
+        """Send with bounded concurrency; record results in groups as they come back."""
+        # Slots per channel: SMS must not queue behind a batch of Telegram sends, or its
+        # sends bunch up after their tokens were taken and overshoot the rate.
+        size = max(1, self.policy.concurrency)
+        slots = {channel: asyncio.Semaphore(size) for channel in self.senders}
+        returned: list[tuple[Job, SendResult]] = []
+        arrived = asyncio.Event()
+
+        async def send(job: Job) -> None:
+            async with slots[job.channel]:
+                result = await self._send(job)
+            returned.append((job, result))
+            arrived.set()
+
+        tasks = [asyncio.create_task(send(job)) for job in jobs]
+        try:
+            recorded = 0
+            while recorded < len(jobs):
+                await arrived.wait()
+                arrived.clear()
+                group = returned[:]
+                del returned[:]
+                if group:
+                    await asyncio.to_thread(self._record, group, now)
+                    recorded += len(group)
+        finally:
+            # A failed recording leaves rows leased (sent again later); let the sends finish.
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def drain(self, now: datetime | None = None, max_rounds: int = 1000) -> int:
         """Send everything due as of `now` (for `dispatch --once` and tests)."""
@@ -167,30 +204,38 @@ class Dispatcher:
         ):
             _finish(row, "cancelled", now, error_code=contact.status if contact else "erased")
             return None
-        return Job(row.id, row.channel, identity.address, dict(row.message), row.attempts)
+        return Job(
+            row.id,
+            row.channel,
+            identity.address,
+            dict(row.message),
+            row.attempts,
+            row.contact_id,
+            bool(row.message.get(erasure.THEN_ERASE)),
+        )
 
     def _record(self, outcomes: list[tuple[Job, SendResult]], now: datetime) -> None:
+        accepted = [
+            Accepted(job.outbox_id, r.provider_message_id, r.delivery_status, r.segments)
+            for job, r in outcomes
+            if r.outcome is Outcome.SENT
+        ]
         with transaction(self.sessions) as session:
-            goodbyes: list[int] = []
-            for job, result in outcomes:
-                row = session.get(Outbox, job.outbox_id)
-                if row is None:
-                    continue
-                if row.message.get(erasure.THEN_ERASE) and row.contact_id is not None:
-                    goodbyes.append(row.contact_id)
-                self._apply(session, row, result, now)
+            record_sent(session, accepted, now)
+            for job, result in outcomes:  # the rare rest: retries and failures, row by row
+                if result.outcome is not Outcome.SENT:
+                    row = session.get(Outbox, job.outbox_id)
+                    if row is not None:
+                        self._apply(session, row, result, now)
+            goodbyes = [j.contact_id for j, _ in outcomes if j.then_erase and j.contact_id]
             if goodbyes:  # DELETE's goodbye is out: the contact and its identity go now
                 session.flush()
                 erasure.finish(session, now, goodbyes)
 
     def _apply(self, session: Session, row: Outbox, result: SendResult, now: datetime) -> None:
+        """A send that did not go: retry later, or give up (and note what that says)."""
         row.lease_until = None
         row.error_code, row.error_detail = result.error_code, result.error_detail
-        if result.outcome is Outcome.SENT:
-            row.status, row.sent_at, row.updated_at = "sent", now, now
-            row.provider_message_id = result.provider_message_id
-            row.delivery_status, row.segments = result.delivery_status, result.segments
-            return
         if result.outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
             wait = backoff(row.attempts, self.policy, result.retry_after)
             row.status, row.not_before = "queued", now + timedelta(seconds=wait)

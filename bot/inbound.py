@@ -1,10 +1,13 @@
 """Receiving a parent's message: store it durably, then process it with its effects.
 
-Two transactions, on purpose. The first stores the message (unique provider id), so a
-provider retry is a no-op and the webhook can answer 200 once it is durable. The second
-locks the contact and processes every pending message of that contact in arrival order,
-writing state, answers and outbox rows in the same commit that marks them processed. A
-crash between the two leaves the message pending; `sweep` (run by the worker) finishes it.
+One transaction per message: find the sender and lock their contact (so one contact's
+messages go one at a time, in arrival order), store the message (unique provider id, so a
+provider retry is a no-op), then process every pending message of that contact, writing
+state, answers and outbox rows in the same commit that marks them processed. The webhook
+answers 200 only after that commit, so a stored message is never lost: if processing raises
+(a bug), the transaction is rolled back and the message is stored again on its own, counted
+as a failed attempt, for `sweep` (run by the worker) to finish. If the database fails
+instead, nothing is committed and the webhook answers 503, so the provider sends it again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from conversations.keywords import Keyword, match_keyword
 from conversations.types import Channel, InboundMessage
 from storage import contacts, inbound, outbox
 from storage.db import transaction
-from storage.models import ContactIdentity
+from storage.models import Contact, ContactIdentity, ConversationState
 from webhooks.limits import storable
 from webhooks.ports import Unavailable
 
@@ -71,32 +74,53 @@ class InboundService:
     def receive(self, message: InboundMessage, simulated: bool = False) -> Receipt:
         message = storable(message)
         try:
-            contact_id, stored = self._store(message, simulated)
+            try:
+                with transaction(self.sessions) as session:
+                    contact, identity = self._sender(session, message, simulated)
+                    if inbound.store_inbound(session, message, contact.id) is None:
+                        return Receipt(Outcome.DUPLICATE, contact.id)
+                    self._process(session, contact, identity)
+                    return Receipt(Outcome.PROCESSED, contact.id)
+            except OperationalError:
+                raise
+            except Exception as error:
+                # A bug must not lose the message: keep it, count the attempt, sweep it later.
+                log.exception("processing a new message failed")
+                return self._keep_failed(message, simulated, type(error).__name__)
         except OperationalError as error:
             raise DatabaseUnavailable(str(error.orig)[:200]) from error
-        if not stored:
-            return Receipt(Outcome.DUPLICATE, contact_id)
-        return Receipt(self.process_contact(contact_id), contact_id)
 
-    def _store(self, message: InboundMessage, simulated: bool) -> tuple[int, bool]:
-        now = self.clock()
+    def _sender(
+        self, session: Session, message: InboundMessage, simulated: bool
+    ) -> tuple[Contact, ContactIdentity]:
+        """The sender's contact, locked until commit (created on their first message)."""
+        found = inbound.locked_sender(session, message.channel, message.address)
+        if found is not None:
+            return found[1], found[0]
+        identity = contacts.find_or_create(
+            session,
+            message.channel,
+            message.address,
+            self.engine.config.default_community,
+            self.clock(),
+            simulated=simulated,
+        )
+        return contacts.lock(session, identity.contact_id), identity
+
+    def _keep_failed(self, message: InboundMessage, simulated: bool, error: str) -> Receipt:
         with transaction(self.sessions) as session:
-            identity = contacts.find_or_create(
-                session,
-                message.channel,
-                message.address,
-                self.engine.config.default_community,
-                now,
-                simulated=simulated,
-            )
-            stored = inbound.store_inbound(session, message, identity.contact_id)
-            return identity.contact_id, stored is not None
+            contact, _ = self._sender(session, message, simulated)
+            stored = inbound.store_inbound(session, message, contact.id)
+            if stored is None:  # stored meanwhile by a retry that went through
+                return Receipt(Outcome.DUPLICATE, contact.id)
+            inbound.record_failure(session, [stored], error)
+            return Receipt(Outcome.DEFERRED, contact.id)
 
     def process_contact(self, contact_id: int) -> Outcome:
         """Process every pending message of one contact, in order, in one transaction."""
         try:
             with transaction(self.sessions) as session:
-                self._process(session, contact_id)
+                self._process(session, contacts.lock(session, contact_id))
             return Outcome.PROCESSED
         except OperationalError:
             log.warning("database error while processing contact %s; will retry", contact_id)
@@ -109,15 +133,25 @@ class InboundService:
                 inbound.record_failure(session, [row.id for row in pending], type(error).__name__)
             return Outcome.DEFERRED
 
-    def _process(self, session: Session, contact_id: int) -> None:
-        contact = contacts.lock(session, contact_id)
+    def _process(
+        self, session: Session, contact: Contact, known: ContactIdentity | None = None
+    ) -> None:
+        """Every pending message of a locked contact; `known` saves looking up its identity."""
+        contact_id = contact.id
+        # Held so the engine's snapshot and `apply` share one load: the session keeps
+        # unmodified rows only while something refers to them.
+        state = session.get(ConversationState, contact_id)
         for row in inbound.pending_for_contact(session, contact_id):
-            identity = session.scalars(
-                select(ContactIdentity).where(
-                    ContactIdentity.contact_id == contact_id,
-                    ContactIdentity.channel == row.channel,
-                )
-            ).first()
+            identity = (
+                known
+                if known is not None and known.channel == row.channel
+                else session.scalars(
+                    select(ContactIdentity).where(
+                        ContactIdentity.contact_id == contact_id,
+                        ContactIdentity.channel == row.channel,
+                    )
+                ).first()
+            )
             if identity is None or contact.erased_at is not None:  # erased: nothing to answer
                 inbound.mark_processed(row, self.clock())
                 continue
@@ -137,6 +171,8 @@ class InboundService:
             contact.last_inbound_at = row.received_at
             inbound.mark_processed(row, now)
             session.flush()
+            state = session.get(ConversationState, contact_id)
+        del state
 
     def sweep(self, limit: int = 100) -> int:
         """Finish messages that were stored but never processed; returns how many contacts."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -12,14 +11,14 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-import telegram
+import aiohttp
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram import error as tg_error
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client as TwilioClient
 
-from bot.twilio_http import BaseUrlHttpClient
+from bot.telegram_request import AiohttpRequest, LeanBot
+from bot.twilio_async import LoopClient
 from conversations.render import render_sms, render_telegram
 from conversations.sms import count_segments
 from conversations.types import OutgoingMessage
@@ -41,7 +40,6 @@ TWILIO_OPTED_OUT = "21610"
 TWILIO_INVALID_NUMBERS = {"21211", "21214", "21407", "21408", "21612", "21614"}
 CHECK = "\u2713"
 UNSUPPORTED = "unsupported"  # error_code of a payload the channel cannot carry
-POOL_WAIT = 30.0  # seconds a send may wait for a pooled connection (well inside the lease)
 
 
 class Outcome(StrEnum):
@@ -80,16 +78,18 @@ class TelegramSender:
 
     channel = "telegram"
 
-    def __init__(self, token: str, api_base_url: str | None = None, pool_size: int = 64) -> None:
+    def __init__(
+        self,
+        token: str,
+        api_base_url: str | None = None,
+        pool_size: int = 16,
+        request: BaseRequest | None = None,
+    ) -> None:
         base = f"{api_base_url.rstrip('/')}/bot" if api_base_url else "https://api.telegram.org/bot"
-        self.bot = telegram.Bot(
+        self.bot = LeanBot(
             token,
             base_url=base,
-            # A dispatcher batch (100) may exceed the pool: a send waits for a free connection
-            # rather than failing after PTB's default 1 s (tests/integration/test_sender_pool.py).
-            request=HTTPXRequest(
-                connection_pool_size=pool_size, read_timeout=15, pool_timeout=POOL_WAIT
-            ),
+            request=request or AiohttpRequest(connection_pool_size=pool_size, read_timeout=15),
         )
         self._ready = False
 
@@ -135,10 +135,8 @@ class TelegramSender:
                     for row in rendering.buttons
                 ]
             )
-        sent = await self.bot.send_message(
-            chat_id=int(address), text=rendering.text, reply_markup=markup
-        )
-        return SendResult(Outcome.SENT, str(sent.message_id), delivery_status="sent")
+        sent = await self.bot.send_text(int(address), rendering.text, markup)
+        return SendResult(Outcome.SENT, str(sent), delivery_status="sent")
 
     async def _send_document(self, address: str, payload: dict[str, Any]) -> SendResult:
         """A file (an event's .ics) with its caption, plain text like every message."""
@@ -184,7 +182,7 @@ class TelegramSender:
 
 
 class TwilioSender:
-    """Sends through `twilio.rest.Client`, in a thread, with a status callback on every SMS."""
+    """Sends through `twilio.rest.Client` (its asyncio client), a status callback on every SMS."""
 
     channel = "sms"
 
@@ -197,8 +195,7 @@ class TwilioSender:
         status_callback: str | None,
         api_base_url: str | None = None,
     ) -> None:
-        http_client = BaseUrlHttpClient(api_base_url) if api_base_url else None
-        self.client = TwilioClient(account_sid, auth_token, http_client=http_client)
+        self.client = LoopClient(account_sid, auth_token, api_base_url)
         self.sender: dict[str, str] = (
             {"messaging_service_sid": messaging_service_sid}
             if messaging_service_sid
@@ -216,14 +213,12 @@ class TwilioSender:
         if self.status_callback:
             extra["status_callback"] = self.status_callback
         try:
-            created = await asyncio.to_thread(
-                self.client.messages.create, to=address, body=body, **extra
-            )
+            created = await self.client.get().messages.create_async(to=address, body=body, **extra)
         except TwilioRestException as error:
             return _classify_twilio(error)
         except TwilioException as error:
             return SendResult(Outcome.RETRY, error_code="network", error_detail=str(error)[:200])
-        except OSError as error:
+        except (OSError, aiohttp.ClientError) as error:
             return SendResult(Outcome.RETRY, error_code="network", error_detail=str(error)[:200])
         segments = int(created.num_segments) if created.num_segments else None
         return SendResult(
@@ -234,7 +229,7 @@ class TwilioSender:
         )
 
     async def close(self) -> None:
-        return None
+        await self.client.close()
 
 
 def _classify_twilio(error: TwilioRestException) -> SendResult:

@@ -34,6 +34,29 @@ def is_twilio_host(host: str) -> bool:
     return host == TWILIO_DOMAIN or host.endswith("." + TWILIO_DOMAIN)
 
 
+class BaseUrl:
+    """Rewrites *.twilio.com URLs to a base URL; shared by the sync and asyncio clients."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"Twilio API base URL must be http(s)://host[:port], not {base_url!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"Twilio API base URL must not have a query: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.scheme = parts.scheme
+        self._netloc = parts.netloc
+        self._prefix = parts.path.rstrip("/")
+
+    def rewrite(self, url: str) -> str:
+        """`url` with a *.twilio.com origin replaced by the base URL; other URLs unchanged."""
+        parts = urlsplit(url)
+        if not is_twilio_host(parts.hostname or ""):
+            return url
+        path = self._prefix + (parts.path or "/")
+        return urlunsplit((self.scheme, self._netloc, path, parts.query, parts.fragment))
+
+
 class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """`TwilioHttpClient` sending requests for *.twilio.com to `base_url` instead."""
 
@@ -48,11 +71,7 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is un
         proxy: dict[str, str] | None = None,
         max_retries: int | None = None,
     ) -> None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"Twilio API base URL must be http(s)://host[:port], not {base_url!r}")
-        if parts.query or parts.fragment:
-            raise ValueError(f"Twilio API base URL must not have a query: {base_url!r}")
+        self._base = BaseUrl(base_url)
         super().__init__(
             pool_connections=pool_connections,
             request_hooks=request_hooks,
@@ -61,11 +80,8 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is un
             proxy=proxy,
             max_retries=max_retries,
         )
-        self.base_url = base_url.rstrip("/")
-        self._scheme = parts.scheme
-        self._netloc = parts.netloc
-        self._prefix = parts.path.rstrip("/")
-        if self.session is not None and parts.scheme == "http":
+        self.base_url = self._base.base_url
+        if self.session is not None and self._base.scheme == "http":
             # TwilioHttpClient configures (retries, pool size) the https:// adapter only.
             if max_retries is not None:
                 adapter = HTTPAdapter(max_retries=max_retries)
@@ -75,11 +91,7 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is un
 
     def rewrite(self, url: str) -> str:
         """`url` with a *.twilio.com origin replaced by the base URL; other URLs unchanged."""
-        parts = urlsplit(url)
-        if not is_twilio_host(parts.hostname or ""):
-            return url
-        path = self._prefix + (parts.path or "/")
-        return urlunsplit((self._scheme, self._netloc, path, parts.query, parts.fragment))
+        return self._base.rewrite(url)
 
     def request(
         self,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from conversations.types import ButtonPress, Channel, InboundKind
 from conversations.types import InboundMessage as Inbound
-from storage.models import InboundMessage
+from storage.models import Contact, ContactIdentity, InboundMessage
 
 MAX_ATTEMPTS = 3
 
@@ -27,6 +27,19 @@ def insert_ignoring_duplicates(
         module.insert(table).values(**values).on_conflict_do_nothing().returning(table.c[key])
     )
     return session.execute(statement).scalar_one_or_none()
+
+
+def locked_sender(
+    session: Session, channel: Channel, address: str
+) -> tuple[ContactIdentity, Contact] | None:
+    """The sender's identity and contact, the contact locked until commit; one round trip."""
+    found = session.execute(
+        select(ContactIdentity, Contact)
+        .join(Contact, Contact.id == ContactIdentity.contact_id)
+        .where(ContactIdentity.channel == channel.value, ContactIdentity.address == address)
+        .with_for_update(of=Contact)
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
 
 
 def store_inbound(session: Session, message: Inbound, contact_id: int) -> int | None:

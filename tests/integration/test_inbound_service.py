@@ -8,14 +8,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.container import Container
 from bot.inbound import DatabaseUnavailable, InboundService, Outcome
 from conversations.engine import Engine
 from conversations.types import Channel, ContactSnapshot, InboundMessage
 from storage.db import make_engine, session_factory, transaction
+from storage.models import Contact, ContactIdentity, Outbox
 from storage.models import InboundMessage as InboundRow
-from storage.models import Outbox
 from tests.conftest import FIXED_NOW
 
 
@@ -100,14 +101,16 @@ def test_an_unreachable_database_is_reported_for_a_503(container: Container) -> 
 
 
 class SignallingService(InboundService):
-    """Tells the test when a message is durably stored, then lingers before processing."""
+    """Tells the test when a message is stored (its contact locked), then lingers."""
 
     stored = threading.Event()
 
-    def process_contact(self, contact_id: int) -> Outcome:
+    def _process(
+        self, session: Session, contact: Contact, known: ContactIdentity | None = None
+    ) -> None:
         self.stored.set()
-        time.sleep(0.02)  # widen the window in which several messages are being processed
-        return super().process_contact(contact_id)
+        time.sleep(0.02)  # widen the window in which the next messages wait for the lock
+        super()._process(session, contact, known)
 
 
 def test_concurrent_messages_from_one_parent_are_processed_one_at_a_time_in_order(
