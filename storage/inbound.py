@@ -32,12 +32,16 @@ def insert_ignoring_duplicates(
 def locked_sender(
     session: Session, channel: Channel, address: str
 ) -> tuple[ContactIdentity, Contact] | None:
-    """The sender's identity and contact, the contact locked until commit; one round trip."""
+    """The sender's identity and contact, the contact locked until commit; one round trip.
+
+    FOR NO KEY UPDATE, as `contacts.lock`: a broadcast's foreign-key checks on this contact
+    never wait on the message, so a launch and a message cannot deadlock.
+    """
     found = session.execute(
         select(ContactIdentity, Contact)
         .join(Contact, Contact.id == ContactIdentity.contact_id)
         .where(ContactIdentity.channel == channel.value, ContactIdentity.address == address)
-        .with_for_update(of=Contact)
+        .with_for_update(of=Contact, key_share=True)
     ).one_or_none()
     return None if found is None else (found[0], found[1])
 

@@ -22,7 +22,8 @@ from bot.consultation_yaml import load
 from bot.consultations import launch, messages_for
 from bot.container import build, prepare_database
 from conversations.consultations.model import Consultation
-from storage import consultation_start, contacts
+from conversations.types import Channel
+from storage import consultation_start, contacts, inbound
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationInvite
 from storage.db import transaction
@@ -54,8 +55,10 @@ def test_a_launch_passes_over_a_parent_mid_message_and_asks_them_next_pass(
     holding, release = threading.Event(), threading.Event()
 
     def message_in_progress() -> None:
-        """What the inbound service holds while the engine works on a message."""
+        """What the inbound service holds while the engine works on a message: the sender's
+        lock on a new message's arrival, and the sweeper's on a kept one (either is enough)."""
         with transaction(container.sessions) as session:
+            assert inbound.locked_sender(session, Channel.SMS, ENGLISH_SMS) is not None
             contacts.lock(session, busy)
             holding.set()
             release.wait(60)
