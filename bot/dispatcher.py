@@ -10,13 +10,13 @@ whole claimed batch.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,6 +115,7 @@ class Dispatcher:
             returned.append((job, result))
             arrived.set()
 
+        started = monotonic()
         tasks = [asyncio.create_task(send(job)) for job in jobs]
         try:
             recorded = 0
@@ -124,7 +125,9 @@ class Dispatcher:
                 group = returned[:]
                 del returned[:]
                 if group:
-                    await asyncio.to_thread(self._record, group, now)
+                    # A retry waits from when its answer came back, not from the claim.
+                    answered = now + timedelta(seconds=monotonic() - started)
+                    await asyncio.to_thread(self._record, group, now, answered)
                     recorded += len(group)
         finally:
             # A failed recording leaves rows leased (sent again later); let the sends finish.
@@ -139,20 +142,6 @@ class Dispatcher:
                 break
             total += sent
         return total
-
-    async def run_forever(self, stop: asyncio.Event, idle_sleep: float = 0.25) -> None:
-        sent = 0
-        while not stop.is_set():
-            try:
-                # Idle, a worker only peeks; it claims (and locks the bucket) once rows are due.
-                busy = sent > 0 or await asyncio.to_thread(self._anything_due)
-                sent = await self.run_once() if busy else 0
-            except Exception:
-                log.exception("dispatch round failed; retrying shortly")
-                sent = 0
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_sleep)
 
     async def close(self) -> None:
         for sender in self.senders.values():
@@ -214,7 +203,10 @@ class Dispatcher:
             bool(row.message.get(erasure.THEN_ERASE)),
         )
 
-    def _record(self, outcomes: list[tuple[Job, SendResult]], now: datetime) -> None:
+    def _record(
+        self, outcomes: list[tuple[Job, SendResult]], now: datetime, answered: datetime
+    ) -> None:
+        """Results as of the round's `now`; retries wait from `answered`, when they came back."""
         accepted = [
             Accepted(job.outbox_id, r.provider_message_id, r.delivery_status, r.segments)
             for job, r in outcomes
@@ -226,19 +218,33 @@ class Dispatcher:
                 if result.outcome is not Outcome.SENT:
                     row = session.get(Outbox, job.outbox_id)
                     if row is not None:
-                        self._apply(session, row, result, now)
+                        self._apply(session, row, result, now, answered)
+            self._hold_refused_channels(session, outcomes, answered)
             goodbyes = [j.contact_id for j, _ in outcomes if j.then_erase and j.contact_id]
             if goodbyes:  # DELETE's goodbye is out: the contact and its identity go now
                 session.flush()
                 erasure.finish(session, now, goodbyes)
 
-    def _apply(self, session: Session, row: Outbox, result: SendResult, now: datetime) -> None:
+    def _hold_refused_channels(
+        self, session: Session, outcomes: list[tuple[Job, SendResult]], now: datetime
+    ) -> None:
+        """A provider that says "retry after N s" pauses its whole channel, for every worker."""
+        waits: dict[str, float] = {}
+        for job, result in outcomes:
+            if result.outcome is Outcome.RETRY and result.retry_after:
+                waits[job.channel] = max(waits.get(job.channel, 0.0), result.retry_after)
+        for channel, seconds in waits.items():
+            delivery.hold_channel(session, channel, seconds, self.policy.rate(channel), now)
+
+    def _apply(
+        self, session: Session, row: Outbox, result: SendResult, now: datetime, answered: datetime
+    ) -> None:
         """A send that did not go: retry later, or give up (and note what that says)."""
         row.lease_until = None
         row.error_code, row.error_detail = result.error_code, result.error_detail
         if result.outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
             wait = backoff(row.attempts, self.policy, result.retry_after)
-            row.status, row.not_before = "queued", now + timedelta(seconds=wait)
+            row.status, row.not_before = "queued", answered + timedelta(seconds=wait)
             row.updated_at = now
             log.info("outbox row %s: retry in %.0fs (%s)", row.id, wait, result.error_code)
             return

@@ -154,9 +154,24 @@ def take_tokens(
     ).one()
     elapsed = max(0.0, (now - bucket.refreshed_at).total_seconds())
     available = min(burst, bucket.tokens + elapsed * rate)
-    taken = min(available, wanted)
+    taken = max(0.0, min(available, wanted))  # a held channel's bucket is below zero
     bucket.tokens, bucket.refreshed_at = available - taken, max(now, bucket.refreshed_at)
     return taken
+
+
+def hold_channel(
+    session: Session, channel: str, seconds: float, rate: float, now: datetime
+) -> None:
+    """Empty the channel's shared bucket so no worker sends on it for `seconds` (a 429's
+    retry_after applies to the whole bot, not only to the message that met it)."""
+    bucket = session.scalars(
+        select(RateBucket).where(RateBucket.channel == channel).with_for_update()
+    ).one_or_none()
+    if bucket is None or seconds <= 0:
+        return
+    elapsed = max(0.0, (now - bucket.refreshed_at).total_seconds())
+    bucket.tokens = min(bucket.tokens + elapsed * rate, -seconds * rate)
+    bucket.refreshed_at = max(now, bucket.refreshed_at)
 
 
 def give_back_tokens(session: Session, channel: str, amount: float) -> None:

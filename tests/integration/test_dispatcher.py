@@ -102,6 +102,44 @@ def test_a_429_is_retried_after_retry_after_and_delivered_once(container: Contai
     assert _rows(container)[0].status == "sent"
 
 
+def test_a_429_holds_the_whole_channel_for_every_worker_until_retry_after(
+    container: Container,
+) -> None:
+    first, _ = _family(container, "+447700900306")
+    second, _ = _family(container, "+447700900307")
+    _queue(container, first, ["refused"])
+    refused = SendResult(Outcome.RETRY, retry_after=3, error_code="429")
+    one = ScriptedSender("sms", [refused])
+    asyncio.run(_dispatcher(container, one).run_once(MORNING))
+    _queue(container, second, ["waits"], at=MORNING + timedelta(seconds=1))
+    other = ScriptedSender("sms")
+    other_worker = _dispatcher(container, other)
+    assert asyncio.run(other_worker.run_once(MORNING + timedelta(seconds=2))) == 0
+    assert other.calls == 0  # nobody sends on the channel during retry_after
+    asyncio.run(other_worker.run_once(MORNING + timedelta(seconds=4)))
+    assert sorted(text for _, text in other.sent) == ["refused", "waits"]
+
+
+class SlowRefusal(ScriptedSender):
+    """Answers "retry after 3 s", but only after taking `delay` seconds to answer."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__("sms", [SendResult(Outcome.RETRY, retry_after=3, error_code="429")])
+        self.delay = delay
+
+    async def send(self, address: str, payload: dict[str, Any]) -> SendResult:
+        await asyncio.sleep(self.delay)
+        return await super().send(address, payload)
+
+
+def test_retry_after_counts_from_when_the_answer_came_back(container: Container) -> None:
+    contact, _ = _family(container, "+447700900308")
+    _queue(container, contact, ["hello"])
+    asyncio.run(_dispatcher(container, SlowRefusal(delay=1.5)).run_once(MORNING))
+    (row,) = _rows(container)
+    assert row.not_before >= MORNING + timedelta(seconds=4.5)  # 1.5 s to answer, then 3 s
+
+
 def test_retries_back_off_and_give_up_after_the_last_attempt(container: Container) -> None:
     contact, _ = _family(container, "+447700900303")
     _queue(container, contact, ["hello"])
