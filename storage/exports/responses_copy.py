@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from conversations.consultations.model import Question
-from storage.consultation_models import ConsultationInvite
 from storage.exports.common import YES_NO, Blocks, Context, english, number
 from storage.exports.pg_copy import copy_csv, digest_bits, pseudonym, settings, stamp, text
 from storage.exports.spec import Cell, escape
@@ -76,12 +75,9 @@ def select_cells(
     ctx: Context, query: Select[*tuple[Any, ...]], questions: list[Question], marker: str
 ) -> Select[*tuple[Any, ...]]:
     """The rows of `query` (responses.pivot) as the text of their CSV cells, in its order."""
-    bits = digest_bits(ConsultationInvite.contact_id).label("bits")
-    # OFFSET 0 keeps PostgreSQL from inlining the subquery, which would hash twelve times.
-    base = query.order_by(None).add_columns(bits).offset(0).subquery("base")
-    c = base.c
+    p = query.order_by(None).subquery("pivot")
+    c = p.c
     columns: list[Any] = [
-        pseudonym(c.bits),
         text(c.community_id),
         text(c.language),
         text(c.channel),
@@ -95,7 +91,15 @@ def select_cells(
         columns += [text(c.code), text(c.phone), text(c.telegram)]
     for index, question in enumerate(questions):
         columns += cells(question, c[f"q{index}"], marker)
-    return select(*columns).order_by(c.started_at, c.id)
+    # Every cell but the respondent's code is made below the sort, where PostgreSQL can share
+    # the work between parallel workers. OFFSET 0 keeps it from inlining the subquery: the
+    # code reads the digest twelve times, which would otherwise hash twelve times.
+    named = [column.label(f"c{index}") for index, column in enumerate(columns)]
+    bits = digest_bits(c.contact_id).label("bits")
+    order = (c.started_at.label("started_at"), c.id.label("id"))
+    base = select(bits, *named, *order).order_by(*order).offset(0).subquery("base")
+    cells_ = [base.c[f"c{index}"] for index in range(len(named))]
+    return select(pseudonym(base.c.bits), *cells_).order_by(base.c.started_at, base.c.id)
 
 
 def cells(question: Question, value: Any, marker: str) -> list[ColumnElement[Any]]:
