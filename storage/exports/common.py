@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +34,13 @@ class Pseudonyms:
     def code(self, contact_id: int) -> str:
         digest = hmac.new(self._key, str(contact_id).encode(), hashlib.sha256).digest()
         return "R-" + base64.b32encode(digest[:10]).decode()[:12]
+
+    def pads(self) -> tuple[bytes, bytes]:
+        """The key XOR-ed with HMAC's inner and outer pads (RFC 2104), so the database can
+        compute the same codes with two sha256() calls and no extension."""
+        key = self._key if len(self._key) <= 64 else hashlib.sha256(self._key).digest()
+        key = key.ljust(64, b"\0")
+        return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,36 @@ class Context:
         return true() if communities is None else column.in_(communities)
 
 
+# A Table's rows as blocks of whole CSV rows, with how many each holds; or None: write `rows`.
+Blocks = Callable[[], Iterator[tuple[int, bytes]] | None]
+YES_NO = {"yes": "Yes", "no": "No"}
+
+
+def english(texts: Mapping[str, str]) -> str:
+    """A consultation text as exports show it: English, or the first language there is."""
+    return texts.get("en") or next(iter(texts.values()), "")
+
+
+def number(value: str) -> Cell:
+    """A stored number as a number cell (as stored when it is not one)."""
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+
 @dataclass(frozen=True)
 class Table:
-    """A header and rows streamed from the database; `query` counts them for a progress bar."""
+    """A header and rows streamed from the database; `query` counts them for a progress bar;
+    `csv_blocks` may give the same rows as CSV the database wrote (COPY)."""
 
     header: list[str]
     rows: Iterable[list[Cell]]
     query: Select[*tuple[Any, ...]] | None = None
+    csv_blocks: Blocks = lambda: None
 
 
 def real(contact_id: Any) -> ColumnElement[bool]:

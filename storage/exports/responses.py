@@ -1,17 +1,30 @@
 """Consultation responses: one row per respondent, one column per question (per option for a
-multiple-choice question), pivoted by one GROUP BY statement and streamed."""
+multiple-choice question): each respondent's answers pivoted by one GROUP BY, joined to the
+invites and streamed. On PostgreSQL the CSV comes straight from COPY (responses_copy.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from conversations.consultations.model import Consultation, Question, Texts
+from conversations.consultations.model import Consultation, Question
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
-from storage.exports.common import IDENTITY_COLUMNS, Context, Table, identities, real, streamed
+from storage.exports import responses_copy
+from storage.exports.common import (
+    IDENTITY_COLUMNS,
+    YES_NO,
+    Context,
+    Table,
+    english,
+    identities,
+    number,
+    real,
+    streamed,
+)
 from storage.exports.spec import Cell, ExportError
 from storage.models import Contact
 
@@ -37,67 +50,83 @@ def load_consultation(session: Session, consultation_id: str | None) -> Consulta
     return Consultation.from_json(row.definition)
 
 
+def pivot(
+    ctx: Context, consultation_id: str, questions: list[Question]
+) -> Select[*tuple[Any, ...]]:
+    """One row per invite, in start order: its columns, the identities when identifiable,
+    and one column per question (`q0`, `q1`, …) holding the stored value."""
+    answer, invite = ConsultationAnswer, ConsultationInvite
+    # Grouped on the contact alone, before the join: far cheaper than grouping the joined rows
+    # on every invite column, and the same values.
+    answers = (
+        select(
+            answer.contact_id.label("contact_id"),
+            *(
+                func.max(
+                    case(
+                        (and_(answer.question_id == q.id, answer.skipped.is_(False)), answer.value),
+                        else_=None,
+                    )
+                ).label(f"q{index}")
+                for index, q in enumerate(questions)
+            ),
+        )
+        .where(
+            answer.consultation_id == consultation_id,
+            answer.question_id.in_([q.id for q in questions]),
+        )
+        .group_by(answer.contact_id)
+        .subquery("answers")
+    )
+    ids = identities()
+    who = [Contact.code, ids.c.phone, ids.c.telegram] if ctx.identifiable else []
+    query = (
+        select(
+            invite.id,
+            invite.contact_id,
+            invite.community_id,
+            invite.language,
+            invite.channel,
+            invite.age_band,
+            invite.status,
+            invite.reminders_sent,
+            invite.started_at,
+            invite.finished_at,
+            *who,
+            *(answers.c[f"q{index}"] for index in range(len(questions))),
+        )
+        .select_from(invite)
+        .join(Contact, real(invite.contact_id))
+        .outerjoin(answers, answers.c.contact_id == invite.contact_id)
+    )
+    if ctx.identifiable:
+        query = query.outerjoin(ids, ids.c.contact_id == invite.contact_id)
+    # By the start time the file shows anyway: the order reveals nothing more (not ids).
+    return query.where(*conditions(ctx, consultation_id)).order_by(invite.started_at, invite.id)
+
+
+def conditions(ctx: Context, consultation_id: str) -> tuple[Any, ...]:
+    invite = ConsultationInvite
+    statuses = ("finished",) if ctx.filters.finished_only else ("started", "finished")
+    return (
+        invite.consultation_id == consultation_id,
+        invite.status.in_(statuses),
+        ctx.in_communities(invite.community_id),
+        ctx.between(invite.started_at),
+    )
+
+
 def table(session: Session, ctx: Context) -> Table:
     consultation = load_consultation(session, ctx.filters.consultation)
     questions = [
         q for q in consultation.questions if q.type != "text" or ctx.filters.include_free_text
     ]
-    answer, invite = ConsultationAnswer, ConsultationInvite
-    pivot = [
-        func.max(
-            case(
-                (and_(answer.question_id == q.id, answer.skipped.is_(False)), answer.value),
-                else_=None,
-            )
-        ).label(f"q{index}")
-        for index, q in enumerate(questions)
-    ]
-    ids = identities()
-    who = [Contact.code, ids.c.phone, ids.c.telegram] if ctx.identifiable else []
-    grouped = [
-        invite.id,
-        invite.contact_id,
-        invite.community_id,
-        invite.language,
-        invite.channel,
-        invite.age_band,
-        invite.status,
-        invite.reminders_sent,
-        invite.started_at,
-        invite.finished_at,
-        *who,
-    ]
-    statuses = ("finished",) if ctx.filters.finished_only else ("started", "finished")
-    conditions = (
-        invite.consultation_id == consultation.id,
-        invite.status.in_(statuses),
-        ctx.in_communities(invite.community_id),
-        ctx.between(invite.started_at),
-    )
-    query = (
-        select(*grouped, *pivot)
-        .select_from(invite)
-        .join(Contact, real(invite.contact_id))
-        .outerjoin(
-            answer,
-            and_(
-                answer.consultation_id == invite.consultation_id,
-                answer.contact_id == invite.contact_id,
-            ),
-        )
-    )
-    if ctx.identifiable:
-        query = query.outerjoin(ids, ids.c.contact_id == invite.contact_id)
-    query = (
-        query.where(*conditions)
-        .group_by(*grouped)
-        # By the start time the file shows anyway: the order reveals nothing more (not ids).
-        .order_by(invite.started_at, invite.id)
-    )
+    query = pivot(ctx, consultation.id, questions)
     cells = [_cells(q) for q in questions]
     header = [*FIXED, *(IDENTITY_COLUMNS if ctx.identifiable else ())]
     for q in questions:
         header += [f"{q.id}:{o.id}" for o in q.options] if q.type == "multi" else [q.id]
+    first_answer = 10 + (len(IDENTITY_COLUMNS) if ctx.identifiable else 0)
 
     def rows() -> Iterator[list[Cell]]:
         for found in streamed(session, query):
@@ -114,14 +143,18 @@ def table(session: Session, ctx: Context) -> Table:
             ]
             if ctx.identifiable:
                 fixed += [found.code, found.phone, found.telegram]
-            values = found[len(grouped) :]
             answers: list[Cell] = []
-            for make, value in zip(cells, values, strict=True):
+            for make, value in zip(cells, found[first_answer:], strict=True):
                 answers += make(value)
             yield [*fixed, *answers]
 
-    count = select(invite.id).join(Contact, real(invite.contact_id)).where(*conditions)
-    return Table(header, rows(), count)
+    invite = ConsultationInvite
+    count = (
+        select(invite.id)
+        .join(Contact, real(invite.contact_id))
+        .where(*conditions(ctx, consultation.id))
+    )
+    return Table(header, rows(), count, responses_copy.blocks(session, ctx, query, questions))
 
 
 def _cells(question: Question) -> Callable[[str | None], list[Cell]]:
@@ -136,7 +169,7 @@ def _cells(question: Question) -> Callable[[str | None], list[Cell]]:
             return [1 if option in chosen else 0 for option in option_ids]
 
         return multi
-    texts = {o.id: _english(o.text) for o in question.options}
+    texts = {o.id: english(o.text) for o in question.options}
 
     def single(value: str | None) -> list[Cell]:
         if value is None:
@@ -144,23 +177,9 @@ def _cells(question: Question) -> Callable[[str | None], list[Cell]]:
         if question.type == "choice":
             return [texts.get(value, value)]
         if question.type == "yesno":
-            return [{"yes": "Yes", "no": "No"}.get(value, value)]
+            return [YES_NO.get(value, value)]
         if question.type in ("number", "scale"):
-            return [_number(value)]
+            return [number(value)]
         return [value]
 
     return single
-
-
-def _number(value: str) -> Cell:
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            return float(value)
-        except ValueError:
-            return value
-
-
-def _english(texts: Texts) -> str:
-    return texts.get("en") or next(iter(texts.values()), "")

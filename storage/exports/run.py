@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage.exports import aggregate, events, messages, responses, tips
 from storage.exports.common import Context, Table
 from storage.exports.spec import DATASETS, FORMATS, ExportError, Filters, Mode
-from storage.exports.writers import write_csv, write_xlsx
+from storage.exports.writers import write_csv, write_csv_blocks, write_xlsx
 
 BUILDERS: dict[str, Callable[[Session, Context], Table]] = {
     "responses": responses.table,
@@ -68,5 +68,9 @@ def write_export(
         if progress is not None:
             progress(done, total)
 
-    writer = write_csv if fmt == "csv" else write_xlsx
-    return writer(stream, table.header, table.rows, report)
+    if fmt == "xlsx":
+        return write_xlsx(stream, table.header, table.rows, report)
+    blocks = table.csv_blocks()
+    if blocks is not None:
+        return write_csv_blocks(stream, table.header, blocks, report)
+    return write_csv(stream, table.header, table.rows, report)

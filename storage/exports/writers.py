@@ -37,6 +37,20 @@ def write_csv(
     return count
 
 
+def write_csv_blocks(
+    stream: BinaryIO, header: list[str], blocks: Iterable[tuple[int, bytes]], progress: Progress
+) -> int:
+    """The same file as `write_csv`, from blocks of rows already written as CSV."""
+    write_csv(stream, header, (), lambda done: None)
+    count = 0
+    for rows, block in blocks:
+        stream.write(block)
+        count += rows
+        progress(count)
+    progress(count)
+    return count
+
+
 def write_xlsx(
     stream: BinaryIO, header: list[str], rows: Iterable[list[Cell]], progress: Progress
 ) -> int:

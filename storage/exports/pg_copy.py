@@ -1,0 +1,143 @@
+"""PostgreSQL writes the CSV itself: `COPY (SELECT …) TO STDOUT` with every cell already text.
+
+The expressions here reproduce, byte for byte, what the portable path does in Python
+(`Pseudonyms.code`, `Context.stamp`, `spec.escape` and the csv module), so a file does not
+depend on the path that made it (tests/integration/test_export_copy.py compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from psycopg import Cursor
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    LargeBinary,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal_column,
+)
+from sqlalchemy.dialects.postgresql import BIT
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
+
+from storage.exports.common import Pseudonyms
+from storage.exports.spec import FORMULA_START
+
+BASE32: ColumnClause[Any] = literal_column("'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'")
+# to_char of a timestamptz in the session's TimeZone, as isoformat(timespec="seconds") has it.
+ISO_SECONDS: ColumnClause[Any] = literal_column("'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'")
+QUOTE: ColumnClause[Any] = literal_column("''''")  # the SQL literal for one apostrophe
+EMPTY: ColumnClause[Any] = literal_column("''")
+# The export key reaches the server as a transaction-local setting, bound server-side, never
+# in the text of the (slow, so maybe logged) COPY statement; read once per statement.
+INNER, OUTER = "elc_export.hmac_inner", "elc_export.hmac_outer"
+
+
+def settings(timezone: str, pseudonyms: Pseudonyms) -> dict[str, str]:
+    """What `copy_csv` sets for the statement: the time zone of its timestamps, the key."""
+    inner, outer = pseudonyms.pads()
+    # JIT compiling the statement took longer than it saved (benchmarks/RESULTS.md).
+    return {"TimeZone": timezone, "jit": "off", INNER: inner.hex(), OUTER: outer.hex()}
+
+
+def _pad(name: str) -> ColumnElement[bytes]:
+    return literal_column(f"(SELECT decode(current_setting('{name}'), 'hex'))", LargeBinary)
+
+
+def digest_bits(contact_id: Any) -> ColumnElement[int]:
+    """The first 64 bits of HMAC-SHA256(key, str(contact_id)) as a bigint (RFC 2104 over the
+    padded keys `settings` gives the session)."""
+    message = func.convert_to(cast(contact_id, Text), literal_column("'UTF8'"))
+    first = func.sha256(_pad(INNER).op("||")(message))
+    digest = func.sha256(_pad(OUTER).op("||")(first))
+    hex_digits = func.encode(func.substring(digest, _sql(1), _sql(8)), literal_column("'hex'"))
+    return cast(cast(literal_column("'x'").op("||")(hex_digits), BIT(64)), BigInteger)
+
+
+def pseudonym(bits: Any) -> ColumnElement[str]:
+    """ "R-" and the first 12 base32 characters (60 bits) of the digest, from `digest_bits`."""
+    chars = [
+        func.substr(
+            BASE32,
+            cast(bits.op(">>")(_sql(59 - 5 * i)).op("&")(_sql(31)), Integer) + _sql(1),
+            _sql(1),
+        )
+        for i in range(12)
+    ]
+    return func.concat(literal_column("'R-'"), *chars)
+
+
+def stamp(column: Any) -> ColumnElement[str]:
+    """ISO 8601 to the second with the offset of the session's TimeZone (see `copy_csv`)."""
+    return func.to_char(column, ISO_SECONDS)
+
+
+def text(value: Any) -> ColumnElement[str]:
+    """A text cell as `spec.escape` leaves it; blank for NULL and for '' (which COPY would
+    otherwise quote, and the csv module does not)."""
+    formula = func.left(value, 1).in_([literal_column(_quoted(c)) for c in FORMULA_START])
+    return func.nullif(case((formula, QUOTE.op("||")(value)), else_=value), EMPTY)
+
+
+def _sql(number: int) -> ColumnElement[int]:
+    """An integer written into the statement: COPY's client-side parameters are typed bigint,
+    and PostgreSQL has no bigint >> bigint."""
+    return literal_column(str(number), Integer)
+
+
+def _quoted(char: str) -> str:
+    """A one-character SQL literal; E'' for the control characters."""
+    if char == "\t":
+        return "E'\\t'"
+    if char == "\r":
+        return "E'\\r'"
+    return "'" + char.replace("'", "''") + "'"
+
+
+def copy_csv(
+    session: Session,
+    statement: Select[*tuple[Any, ...]],
+    config: Mapping[str, str],
+    batch: int = 500,
+) -> Iterator[list[memoryview]]:
+    """The statement's rows as CSV lines, each ending in "\\n", `batch` lines at a time, with
+    the settings `config` for the statement only. A line is one row: PostgreSQL sends each in
+    its own message."""
+    connection = session.connection()
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    sql = f"COPY ({compiled.string}) TO STDOUT (FORMAT csv, ENCODING 'UTF8')"
+    names = list(config)
+    with raw.cursor() as cursor:
+        previous = cursor.execute(
+            "SELECT " + ", ".join(["current_setting(%s, true)"] * len(names)), names
+        ).fetchone()
+        assert previous is not None
+        _set(cursor, config)
+        with cursor.copy(sql, compiled.params) as copy:
+            lines: list[memoryview] = []
+            for line in copy:
+                lines.append(line)
+                if len(lines) == batch:
+                    yield lines
+                    lines = []
+            if lines:
+                yield lines
+        # Only on success: a failure rolls the transaction, and SET LOCAL with it, back.
+        _set(cursor, {name: value or "" for name, value in zip(names, previous, strict=True)})
+
+
+def _set(cursor: Cursor[Any], config: Mapping[str, str]) -> None:
+    """SET LOCAL, with the values bound server-side."""
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(config))
+    cursor.execute(f"SELECT {calls}", [part for item in config.items() for part in item])

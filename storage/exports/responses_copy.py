@@ -1,0 +1,131 @@
+"""The responses export's CSV made by PostgreSQL (COPY): the pivot of responses.py with every
+cell formatted in SQL as the portable path formats it in Python, so Python only copies bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
+
+from conversations.consultations.model import Question
+from storage.exports.common import YES_NO, Blocks, Context, english, number
+from storage.exports.pg_copy import copy_csv, digest_bits, pseudonym, settings, stamp, text
+from storage.exports.spec import Cell, escape
+
+# Stored numbers whose cell the portable path writes unchanged (int() or float()'s shortest
+# repr gives the same digits): integers, and decimals of at most 15 digits that repr does not
+# put in exponent form. Any other is marked, and Python writes its cell (crlf_blocks).
+INTEGER = r"^(0|-?[1-9][0-9]{0,99})$"
+DECIMAL = r"^-?([1-9][0-9]*\.[0-9]*[1-9]|0\.0{0,3}[1-9]([0-9]*[1-9])?)$"
+DECIMAL_LENGTH = 16  # with the sign and the point: at most 15 significant digits
+ONE: ColumnClause[Any] = literal_column("'1'")
+ZERO: ColumnClause[Any] = literal_column("'0'")
+COMMA: ColumnClause[Any] = literal_column("','")
+CRLF = b"\r\n"
+
+
+def blocks(
+    session: Session, ctx: Context, query: Select[*tuple[Any, ...]], questions: list[Question]
+) -> Blocks:
+    """The export's CSV rows from COPY on PostgreSQL; None elsewhere (the portable path)."""
+
+    def source() -> Iterator[tuple[int, bytes]] | None:
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        # Marks a stored number the SQL cannot write as Python would; unguessable, so free
+        # text cannot pose as one. Only letters and digits: it never makes COPY quote a cell.
+        marker = "N" + secrets.token_hex(16)
+        statement = select_cells(ctx, query, questions, marker)
+        config = settings(ctx.timezone, ctx.pseudonyms)
+        return crlf_blocks(copy_csv(session, statement, config), marker.encode())
+
+    return source
+
+
+def crlf_blocks(batches: Iterator[list[memoryview]], marker: bytes) -> Iterator[tuple[int, bytes]]:
+    """Each batch of COPY lines as one block with the csv module's line ends; a line with a
+    marked number is parsed and written again by Python (rare: only odd stored numbers)."""
+    for lines in batches:
+        block = CRLF.join([line[:-1] for line in lines]) + CRLF
+        if marker in block:
+            block = b"".join(_rewritten(bytes(line), marker) for line in lines)
+        yield len(lines), block
+
+
+def _rewritten(line: bytes, marker: bytes) -> bytes:
+    if marker not in line:
+        return line[:-1] + CRLF
+    mark = marker.decode()
+    fields = next(csv.reader(io.StringIO(line.decode(), newline="")))
+    cells: list[Cell] = [
+        escape(number(field[len(mark) :])) if field.startswith(mark) else field for field in fields
+    ]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue().encode()
+
+
+def select_cells(
+    ctx: Context, query: Select[*tuple[Any, ...]], questions: list[Question], marker: str
+) -> Select[*tuple[Any, ...]]:
+    """The rows of `query` (responses.pivot) as the text of their CSV cells, in its order."""
+    p = query.order_by(None).subquery("pivot")
+    c = p.c
+    columns: list[Any] = [
+        text(c.community_id),
+        text(c.language),
+        text(c.channel),
+        text(c.age_band),
+        text(c.status),
+        c.reminders_sent,
+        stamp(c.started_at),
+        stamp(c.finished_at),
+    ]
+    if ctx.identifiable:
+        columns += [text(c.code), text(c.phone), text(c.telegram)]
+    for index, question in enumerate(questions):
+        columns += cells(question, c[f"q{index}"], marker)
+    # Every cell but the respondent's code is made below the sort, where PostgreSQL can share
+    # the work between parallel workers. OFFSET 0 keeps it from inlining the subquery: the
+    # code reads the digest twelve times, which would otherwise hash twelve times.
+    named = [column.label(f"c{index}") for index, column in enumerate(columns)]
+    bits = digest_bits(c.contact_id).label("bits")
+    order = (c.started_at.label("started_at"), c.id.label("id"))
+    base = select(bits, *named, *order).order_by(*order).offset(0).subquery("base")
+    cells_ = [base.c[f"c{index}"] for index in range(len(named))]
+    return select(pseudonym(base.c.bits), *cells_).order_by(base.c.started_at, base.c.id)
+
+
+def cells(question: Question, value: Any, marker: str) -> list[ColumnElement[Any]]:
+    """One question's cells, as responses._cells makes them."""
+    if question.type == "multi":
+        padded = COMMA.op("||")(value).op("||")(COMMA)
+        return [
+            case(
+                (value.is_(None), None),
+                # An id with a comma can never be one of the values split on commas.
+                (func.strpos(padded, literal(f",{o.id},")) > 0, ONE)
+                if "," not in o.id
+                else (literal(False), ONE),
+                else_=ZERO,
+            )
+            for o in question.options
+        ]
+    if question.type in ("number", "scale"):
+        plain = or_(
+            value.regexp_match(INTEGER),
+            and_(func.char_length(value) <= DECIMAL_LENGTH, value.regexp_match(DECIMAL)),
+        )
+        return [case((plain, value), else_=literal(marker).op("||")(value))]
+    if question.type == "yesno":
+        return [text(case(YES_NO, value=value, else_=value))]
+    if question.type == "choice" and question.options:
+        labels = {o.id: english(o.text) for o in question.options}
+        return [text(case(labels, value=value, else_=value))]
+    return [text(value)]
