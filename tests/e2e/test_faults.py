@@ -219,10 +219,25 @@ def test_kill_worker_mid_send_then_another_sends_after_the_lease(
 def test_kill_clock_mid_pass_then_the_standby_completes_it(
     tmp_path: Path, postgres_url: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
-    url, households = postgres_url, 12000
+    """The pass is held in its second batch, so the kill lands mid-pass however fast it is:
+    the first 5,000 households are due a minute earlier (the pass takes the longest-due
+    first), and the rest's identities are locked, which the outbox's foreign-key check waits on.
+    """
+    url, households, first_batch = postgres_url, 12000, 5000
     container = fresh_database(url, tmp_path)
     now = datetime.now(UTC)
     seed_parents(url, telegram=households, next_tip_at=now - timedelta(minutes=1))
+    holder = create_engine(url)
+    with holder.begin() as connection:
+        connection.execute(
+            text("UPDATE contacts SET next_tip_at = :at WHERE id <= :n"),
+            {"at": now - timedelta(minutes=2), "n": first_batch},
+        )
+    held = holder.connect()
+    held.execute(
+        text("SELECT id FROM contact_identities WHERE contact_id > :n FOR UPDATE"),
+        {"n": first_batch},
+    )
     env = provider_env(
         url,
         fake_telegram,
@@ -231,6 +246,10 @@ def test_kill_clock_mid_pass_then_the_standby_completes_it(
         CLOCK_STANDBY_RETRY_SECONDS="1",
     )
     tips = "SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'tip:%'"
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock'"
+    )
     processes: list[Served] = []
     try:
         leader = Served(tmp_path, env, command="clock")
@@ -244,12 +263,20 @@ def test_kill_clock_mid_pass_then_the_standby_completes_it(
         standby = Served(tmp_path, env, command="clock")
         processes.append(standby)
         wait("the standby", lambda: "standing by" in standby.log_path.read_text(), 60, standby)
-        wait("the first batch of tips", lambda: scalar(url, tips) > 0, 60, leader)
+        wait(
+            "the pass held in its second batch",
+            lambda: scalar(url, tips) == first_batch and scalar(url, waiting) > 0,
+            60,
+            leader,
+        )
         leader.stop(kill=True)
         at_kill = scalar(url, tips)
+        held.close()
         wait("every household's tip", lambda: scalar(url, tips) >= households, 90, standby)
         time.sleep(1.0)
     finally:
+        held.close()
+        holder.dispose()
         for served in reversed(processes):
             served.stop()
         container.close()
