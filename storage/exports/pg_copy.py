@@ -21,7 +21,9 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     literal_column,
+    select,
 )
 from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Session
@@ -48,7 +50,11 @@ def settings(timezone: str, pseudonyms: Pseudonyms) -> dict[str, str]:
 
 
 def _pad(name: str) -> ColumnElement[bytes]:
-    return literal_column(f"(SELECT decode(current_setting('{name}'), 'hex'))", LargeBinary)
+    """The padded key from the session setting `name`, read once per statement (a scalar
+    subquery); only the setting's name is in the statement, bound like any value."""
+    setting = func.current_setting(literal(name, Text))
+    key = func.decode(setting, literal_column("'hex'"), type_=LargeBinary)
+    return select(key).scalar_subquery()
 
 
 def digest_bits(contact_id: Any) -> ColumnElement[int]:
@@ -119,10 +125,7 @@ def copy_csv(
     sql = f"COPY ({compiled.string}) TO STDOUT (FORMAT csv, ENCODING 'UTF8')"
     names = list(config)
     with raw.cursor() as cursor:
-        previous = cursor.execute(
-            "SELECT " + ", ".join(["current_setting(%s, true)"] * len(names)), names
-        ).fetchone()
-        assert previous is not None
+        previous = [_setting(cursor, name) for name in names]
         _set(cursor, config)
         with cursor.copy(sql, compiled.params) as copy:
             lines: list[memoryview] = []
@@ -137,7 +140,12 @@ def copy_csv(
         _set(cursor, {name: value or "" for name, value in zip(names, previous, strict=True)})
 
 
+def _setting(cursor: Cursor[Any], name: str) -> str | None:
+    found = cursor.execute("SELECT current_setting(%s, true)", [name]).fetchone()
+    return None if found is None else found[0]
+
+
 def _set(cursor: Cursor[Any], config: Mapping[str, str]) -> None:
     """SET LOCAL, with the values bound server-side."""
-    calls = ", ".join(["set_config(%s, %s, true)"] * len(config))
-    cursor.execute(f"SELECT {calls}", [part for item in config.items() for part in item])
+    for name, value in config.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
