@@ -7,6 +7,7 @@ process, so there every process leads at once and no lock is taken.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from types import TracebackType
@@ -92,6 +93,13 @@ class AdvisoryLeader:
         return bool(held)
 
     def release(self) -> None:
+        """Unlock, then drop the connection: a standby may lead as soon as this returns."""
+        if self.connection is not None and self.needs_lock:
+            # Closing the socket alone frees the lock only when the server's backend has
+            # exited, a moment later; a standby trying in that moment would be refused.
+            # If the connection is already gone, the lock went with it.
+            with contextlib.suppress(DBAPIError):
+                self.connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
         self._drop()
 
     def _drop(self) -> None:
