@@ -7,7 +7,8 @@ unit tests applies each step's effects): Telegram and SMS onboarding in English 
 (community, language, consent, child, date, name, confirmation), keywords (HELP, CHILDREN,
 TIPS, EVENTS, PAUSE, RESUME), play-park consultation answers, tip reactions (buttons and bare
 numbers after a tip) and nonsense. Then every recorded (snapshot, message) pair is replayed
-through `Engine.step` in a loop for `--seconds`. The shipped tip library is loaded, as in
+through `Engine.step` in a loop for `--seconds`. The shipped tip library and the shipped
+safeguarding word lists (config/safeguarding.yaml: every message is screened) are loaded, as in
 production. Baselines in the same run: a trivial function call over the same pairs (the loop's
 own cost), and the mix rendered the simplest way a bot could answer at all (one f-string reply
 per message), so the engine's figure reads as "N naive replies' worth of work".
@@ -16,6 +17,7 @@ per message), so the engine's figure reads as "N naive replies' worth of work".
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.consultation_yaml import load  # noqa: E402
 from bot.container import shipped_library  # noqa: E402
+from bot.settings import load_safeguarding, load_signposting  # noqa: E402
 from conversations.content.library import TipLibrary  # noqa: E402
 from conversations.engine import Engine  # noqa: E402
 from conversations.flows import consultation as consultation_flow  # noqa: E402
@@ -80,7 +83,13 @@ def onboard(rec: Recorder, channel: Channel, welsh: bool, n: int) -> fam.Family:
 
 
 def record_mix(families: int) -> tuple[Engine, list[Pair]]:
-    config = replace(fam.engine_config(), tips=TipLibrary(shipped_library()))
+    screen_file = ROOT / "config" / "safeguarding.yaml"
+    config = replace(
+        fam.engine_config(),
+        tips=TipLibrary(shipped_library()),
+        safeguarding=load_safeguarding(screen_file),
+        signposting=load_signposting(screen_file),
+    )
     engine = Engine(config)
     rec = Recorder(engine)
     fam.ENGINE = rec  # type: ignore[assignment]  # Family looks ENGINE up at call time
@@ -131,30 +140,44 @@ def naive_reply(contact: ContactSnapshot, event: InboundMessage) -> object:
     return OutgoingMessage(f"Thanks, {contact.language or 'en'}: {event.text or ''}", ("en",))
 
 
+def profiled(pairs: list[Pair], call: Callable[..., object], s: float) -> float:
+    """`loop` under pyinstrument if installed, else cProfile (slower, but always there)."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        rate = profile.runcall(loop, pairs, call, s)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        return float(rate)
+    with Profiler() as profiler:
+        rate = loop(pairs, call, s)
+    profiler.print(show_all=False)
+    return float(rate)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--families", type=int, default=50, help="families recorded in the mix")
-    parser.add_argument("--profile", action="store_true", help="pyinstrument the engine loop")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the engine loop (pyinstrument or cProfile)"
+    )
     args = parser.parse_args()
     engine, pairs = record_mix(args.families)
     now = fam.NOW
     mix = Counter(label for label, _, _ in pairs)
     print(f"mix: {len(pairs)} messages: " + ", ".join(f"{k} {v}" for k, v in mix.items()))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     def step(contact: ContactSnapshot, event: InboundMessage) -> object:
         return engine.step(contact, event, now)
 
     trivial = loop(pairs, lambda contact, event: None, args.seconds)
     naive = loop(pairs, naive_reply, args.seconds)
-    if args.profile:
-        from pyinstrument import Profiler
-
-        with Profiler() as profiler:
-            ours = loop(pairs, step, args.seconds)
-        profiler.print(show_all=False)
-    else:
-        ours = loop(pairs, step, args.seconds)
+    ours = profiled(pairs, step, args.seconds) if args.profile else loop(pairs, step, args.seconds)
     print(f"baseline, trivial call: {trivial:,.0f} calls/s")
     print(f"baseline, naive one-line reply: {naive:,.0f} calls/s")
     print(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
+from types import MappingProxyType
 
 from conversations.effects import (
     Effect,
@@ -74,7 +77,10 @@ class Engine:
             prefix = (SetCommunity(community),)
             ctx = Ctx(self.config, _with_community(contact, community), now)
         result = self._route(ctx, event, text)
-        return StepResult(result.state, prefix + self._screened(ctx, event, result.effects))
+        screened = self._screened(ctx, event, result.effects)
+        if not prefix and screened is result.effects:
+            return result
+        return StepResult(result.state, prefix + screened)
 
     def _screened(
         self, ctx: Ctx, event: InboundMessage, effects: tuple[Effect, ...]
@@ -133,7 +139,7 @@ class Engine:
             return StepResult(state, (ctx.say(lead), Reply(flow.ask(ctx, state))))
         if event.kind is InboundKind.START:
             return StepResult(state, (Reply(flow.ask(ctx, state)),))
-        return flow.handle(ctx, state, Answer(text=text, choice_id=event.choice_id))
+        return flow.handle(ctx, state, Answer(text, event.choice_id))
 
     def _reconsent(self, ctx: Ctx, event: InboundMessage, text: str) -> StepResult:
         """Nothing else until the parent answers the new notice; then what it interrupted."""
@@ -278,11 +284,16 @@ def _unsubscribed(ctx: Ctx) -> str:
     )
 
 
+@lru_cache(maxsize=16)  # one set of keywords per language
+def _keyword_words(lang: str) -> Mapping[str, str]:
+    return MappingProxyType({k.value: word_for(k, lang) for k in Keyword})
+
+
 def _help(ctx: Ctx) -> str:
     """What the bot does and the keywords, each written as that language's parents type it."""
     blocks = []
     for lang in ctx.locales:
-        words = {k.value: word_for(k, lang) for k in Keyword}
+        words = _keyword_words(lang)
         blocks.append(
             translator(lang)._(
                 "I'm the {community} Early Learning Community helper. I send short tips for "

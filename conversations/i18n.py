@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -77,6 +77,12 @@ class Translator:
 @functools.lru_cache(maxsize=4096)  # Babel's formatting is slow; the dates asked for repeat
 def _long_date(value: date, locale: str) -> str:
     return format_date(value, format="long", locale=locale)
+
+
+@functools.lru_cache(maxsize=64)  # 7 days times the few languages spoken
+def day_name(weekday: int, lang: str) -> str:
+    """The weekday's name (0 is Monday) in the language: "Tuesday", "Dydd Mawrth"."""
+    return str(get_day_names("wide", locale=lang)[weekday])
 
 
 @functools.cache

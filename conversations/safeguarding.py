@@ -18,19 +18,36 @@ _JOINERS = frozenset({"Mn", "Me"})  # combining accents belong to the letter bef
 _APOSTROPHES = frozenset("'\u2019\u2018\u02bc`\u00b4")
 
 
+# `spaced_words` for ASCII text in one C call: apostrophes dropped, other punctuation a space.
+_ASCII_WORDS = str.maketrans(
+    {
+        chr(code): None if chr(code) in _APOSTROPHES else " "
+        for code in range(128)
+        if not chr(code).isalnum()
+    }
+)
+
+
 def normalise(text: str) -> str:
     """Casefolded, accent-free words separated by single spaces; punctuation is a space."""
-    folded = fold(text)
+    return " ".join(_words(text))
+
+
+def spaced_words(folded: str) -> str:
+    """Folded text with apostrophes dropped and anything else not a letter or digit a space."""
     chars = []
     for ch in folded:
         if ch in _APOSTROPHES:
             continue
         chars.append(ch if ch.isalnum() else " ")
-    return " ".join("".join(chars).split())
+    return "".join(chars)
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(normalise(text).split())
+    folded = fold(text)
+    if folded.isascii():
+        return tuple(folded.translate(_ASCII_WORDS).split())
+    return tuple(spaced_words(folded).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +74,9 @@ class Screen:
 
     def match(self, text: str) -> list[str]:
         """The listed terms the text contains as whole words, each once, as first found."""
-        tokens = _words(text) if text else ()
+        if not text or not self._index:
+            return []
+        tokens = _words(text)
         found: list[str] = []
         for start, token in enumerate(tokens):
             for term_tokens, term in self._index.get(token, ()):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 from conversations.consultations.model import Consultation, Question
 from conversations.parsing.dates import parse_date
@@ -71,9 +72,9 @@ def is_skip(text: str) -> bool:
     return len(text) <= 100 and strip_noise(fold(text)) in SKIP_WORDS
 
 
-def option_labels(question: Question) -> list[Option]:
+def option_labels(question: Question) -> tuple[Option, ...]:
     """The question's options, each known by its texts in every language."""
-    return [Option(o.id, tuple(o.text.values())) for o in question.options]
+    return tuple(Option(o.id, tuple(o.text.values())) for o in question.options)
 
 
 def button_value(question: Question, value: str) -> Parsed | None:
@@ -197,8 +198,13 @@ def read_number(text: str) -> Decimal | None:
     if found:
         return None
     words = [w for w in re.split(r"[^\w]+", folded) if w]
-    numbers = [n for n in (match_option(w, _ONE_TO_TEN) for w in words) if n is not None]
+    numbers = [n for n in map(_one_to_ten, words) if n is not None]
     return Decimal(numbers[0]) if len(numbers) == 1 else None
+
+
+@lru_cache(maxsize=4096)  # one word, read against the same ten options every time
+def _one_to_ten(word: str) -> str | None:
+    return match_option(word, _ONE_TO_TEN)
 
 
 def canonical(value: Decimal) -> str:

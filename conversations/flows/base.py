@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -75,14 +76,21 @@ class Ctx:
         return self.now.astimezone(ZoneInfo(self.community.timezone)).date()
 
     def with_language(self, language: str) -> Ctx:
+        if self.contact.language == language:
+            return self
         return Ctx(self.config, replace(self.contact, language=language), self.now)
 
     def text(self, message: str, **values: Any) -> str:
         """One sentence in every current locale, each composed whole, joined by blank lines."""
-        return "\n\n".join(translator(lang)._(message, **values) for lang in self.locales)
+        locales = self.locales
+        if not values:
+            return _text(message, locales)
+        if len(locales) == 1:
+            return translator(locales[0])._(message, **values)
+        return "\n\n".join(translator(lang)._(message, **values) for lang in locales)
 
     def label(self, message: str) -> str:
-        return " / ".join(dict.fromkeys(translator(lang)._(message) for lang in self.locales))
+        return _label(message, self.locales)
 
     def message(
         self,
@@ -90,32 +98,19 @@ class Ctx:
         choices: Sequence[ChoiceSpec] = (),
         kind: MessageKind = MessageKind.REPLY,
     ) -> OutgoingMessage:
-        built = tuple(
-            Choice(spec.id, self.label(spec.label) if spec.translated else spec.label)
-            for spec in choices
-        )
-        return OutgoingMessage(text=text, locales=self.locales, choices=built, kind=kind)
+        locales = self.locales
+        built = _choices(tuple(choices), locales) if choices else ()
+        return OutgoingMessage(text=text, locales=locales, choices=built, kind=kind)
 
     def say(self, text: str, choices: Sequence[ChoiceSpec] = ()) -> Reply:
         return Reply(self.message(text, choices))
 
     def pick(self, answer: Answer, choices: Sequence[ChoiceSpec]) -> str | None:
         """The id of the choice the parent meant, from a button, a number or words."""
-        ids = {spec.id for spec in choices}
         if answer.choice_id is not None:
+            ids = {spec.id for spec in choices}
             return answer.choice_id if answer.choice_id in ids else None
-        options = [
-            Option(
-                spec.id,
-                tuple(
-                    translator(lang)._(spec.label) if spec.translated else spec.label
-                    for lang in self.config.languages
-                )
-                + spec.synonyms,
-            )
-            for spec in choices
-        ]
-        return match_option(answer.text, options)
+        return match_option(answer.text, _options(tuple(choices), self.config.languages))
 
     def pick_yes_no(self, answer: Answer, yes: ChoiceSpec, no: ChoiceSpec) -> str | None:
         """Like `pick`, but any yes or no word ('ie', 'nope', '👍') also answers."""
@@ -124,6 +119,43 @@ class Ctx:
             verdict = yes_no(answer.text)
             picked = None if verdict is None else (yes.id if verdict else no.id)
         return picked
+
+
+# Translations are fixed once loaded, and choices and messages are a fixed set written in the
+# code, so these depend only on their arguments; bounded all the same.
+@lru_cache(maxsize=4096)
+def _text(message: str, locales: tuple[str, ...]) -> str:
+    return "\n\n".join(translator(lang)._(message) for lang in locales)
+
+
+@lru_cache(maxsize=4096)
+def _label(message: str, locales: tuple[str, ...]) -> str:
+    return " / ".join(dict.fromkeys(translator(lang)._(message) for lang in locales))
+
+
+@lru_cache(maxsize=4096)
+def _choices(specs: tuple[ChoiceSpec, ...], locales: tuple[str, ...]) -> tuple[Choice, ...]:
+    """The buttons for these choices in these locales."""
+    return tuple(
+        Choice(spec.id, _label(spec.label, locales) if spec.translated else spec.label)
+        for spec in specs
+    )
+
+
+@lru_cache(maxsize=4096)
+def _options(specs: tuple[ChoiceSpec, ...], languages: tuple[str, ...]) -> tuple[Option, ...]:
+    """The choices as options to match replies against: labels in every language, synonyms."""
+    return tuple(
+        Option(
+            spec.id,
+            tuple(
+                translator(lang)._(spec.label) if spec.translated else spec.label
+                for lang in languages
+            )
+            + spec.synonyms,
+        )
+        for spec in specs
+    )
 
 
 class Flow(Protocol):
@@ -159,4 +191,15 @@ def retry(flow: Flow, ctx: Ctx, state: ConversationState, reason: str | None = N
     """Kindly say the reply was not understood and ask the same question again."""
     question = flow.ask(ctx, state)
     lead = reason if reason is not None else ctx.text(N_("Sorry, I didn't understand that."))
-    return StepResult(state, (Reply(replace(question, text=f"{lead}\n\n{question.text}")),))
+    return StepResult(state, (Reply(with_lead(question, lead)),))
+
+
+def with_lead(message: OutgoingMessage, lead: str) -> OutgoingMessage:
+    """The message with a paragraph before it (built directly: `replace` is slow)."""
+    return OutgoingMessage(
+        f"{lead}\n\n{message.text}",
+        message.locales,
+        message.choices,
+        message.kind,
+        message.list_on_sms,
+    )

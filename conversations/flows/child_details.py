@@ -36,7 +36,8 @@ def kind_from(ctx: Ctx, answer: Answer) -> str | None:
 
 
 def date_question(ctx: Ctx, kind: str) -> str:
-    sample = ctx.today + timedelta(days=90) if kind == "due" else ctx.today - timedelta(days=200)
+    today = ctx.today
+    sample = today + timedelta(days=90) if kind == "due" else today - timedelta(days=200)
     values = {"numeric": sample.strftime("%d/%m/%Y")}
     if kind == "due":
         return _per_locale(
@@ -61,28 +62,29 @@ def _per_locale(ctx: Ctx, message: str, sample: date, values: dict[str, Any]) ->
 
 def parse_child_date(ctx: Ctx, kind: str, text: str) -> tuple[date | None, str | None]:
     """The date, or None and the reason (already translated) it cannot be used."""
-    parsed = parse_date(text, ctx.today, prefer="future" if kind == "due" else "past")
+    today = ctx.today
+    parsed = parse_date(text, today, prefer="future" if kind == "due" else "past")
     if parsed is None:
         return None, ctx.text(N_("Sorry, I couldn't read that date."))
     value = parsed.value
     if kind == "born":
-        if parsed.precision == "month" and value > ctx.today:
-            value = ctx.today
-        if value > ctx.today:
+        if parsed.precision == "month" and value > today:
+            value = today
+        if value > today:
             return None, ctx.text(N_("That date is in the future, so it can't be a birth date."))
-        if value < _years_ago(ctx.today, MAX_AGE_YEARS):
+        if value < _years_ago(today, MAX_AGE_YEARS):
             return None, ctx.text(
                 N_("That's more than five years ago. Our tips are for children under five.")
             )
     else:
-        if value < ctx.today - timedelta(days=DUE_GRACE_DAYS):
+        if value < today - timedelta(days=DUE_GRACE_DAYS):
             return None, ctx.text(
                 N_(
                     "That due date has already passed. If your baby has arrived, "
                     "choose Go back, then Already born."
                 )
             )
-        if value > ctx.today + timedelta(days=MAX_PREGNANCY_DAYS):
+        if value > today + timedelta(days=MAX_PREGNANCY_DAYS):
             return None, ctx.text(N_("That's more than 42 weeks away."))
     return value, None
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import lru_cache
 
 from babel.lists import format_list
 
 from conversations.consultations import answers as an
 from conversations.consultations.model import Consultation, Question, Texts
 from conversations.effects import RecordAnswer, Reply, StepResult
-from conversations.flows.base import N_, Answer, Ctx, FlowFunctions, at, done
+from conversations.flows.base import N_, Answer, Ctx, FlowFunctions, at, done, with_lead
 from conversations.i18n import DATE_LOCALES, translator
 from conversations.types import Channel, Choice, ConversationState, MessageKind, OutgoingMessage
 
@@ -65,9 +65,10 @@ def state_for(consultation: Consultation, question_id: str) -> ConversationState
 def _in(ctx: Ctx, consultation: Consultation) -> Ctx:
     """The context in the one language this consultation's messages are written in: the
     parent's if the consultation has it, else English, else any it has."""
-    spoken = consultation.title
-    lang = next((lang for lang in (ctx.locales[0], "en") if lang in spoken), None)
-    return ctx.with_language(lang or next(iter(spoken), ctx.locales[0]))
+    spoken, first = consultation.title, ctx.locales[0]
+    if first in spoken:
+        return ctx.with_language(first)
+    return ctx.with_language("en" if "en" in spoken else next(iter(spoken), first))
 
 
 def _pick(ctx: Ctx, texts: Texts) -> str:
@@ -198,7 +199,7 @@ def begin(ctx: Ctx, consultation: Consultation) -> StepResult:
 
 
 def _with_lead(message: OutgoingMessage, lead: str) -> OutgoingMessage:
-    return replace(message, text=f"{lead}\n\n{message.text}")
+    return with_lead(message, lead)
 
 
 def resume(ctx: Ctx, consultation: Consultation, question_id: str) -> StepResult:
@@ -309,22 +310,30 @@ def handle(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
         if outcome is None:  # a keyboard from an older message: ask again, no harm done
             return _again(ctx, found, state, here.text(N_("That button is from an older message.")))
         if isinstance(outcome, list):  # a multi choice ticked or unticked on Telegram
-            toggled = replace(state, data={**state.data, "picked": outcome})
+            toggled = ConversationState(state.flow, state.step, {**state.data, "picked": outcome})
             return StepResult(toggled, (Reply(question_message(ctx, *found, toggled)),))
     elif an.is_skip(answer.text):
         outcome = an.SKIPPED if _skippable(question, state) else an.Miss.UNCLEAR
     else:
-        labels = {an.YES: _everywhere(ctx, "Yes"), an.NO: _everywhere(ctx, "No")}
+        labels = None  # only a yes/no question reads the buttons' words
+        if question.type == "yesno":
+            labels = {an.YES: _everywhere(ctx, "Yes"), an.NO: _everywhere(ctx, "No")}
         outcome = an.read_text(question, answer.text, ctx.today, labels)
     if isinstance(outcome, an.Parsed):
         return _record(ctx, found, outcome)
-    missed = replace(state, data={**state.data, "miss": int(state.data.get("miss", 0)) + 1})
+    misses = int(state.data.get("miss", 0)) + 1
+    missed = ConversationState(state.flow, state.step, {**state.data, "miss": misses})
     return _again(ctx, found, missed, _problem(here, question, outcome))
 
 
 def _everywhere(ctx: Ctx, message: str) -> tuple[str, ...]:
     """A label in every language the bot speaks, so either language's word answers."""
-    return tuple(translator(lang)._(message) for lang in ctx.config.languages)
+    return _in_languages(message, ctx.config.languages)
+
+
+@lru_cache(maxsize=64)  # two messages (Yes, No) times the deployment's language sets
+def _in_languages(message: str, languages: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(translator(lang)._(message) for lang in languages)
 
 
 FLOW_OBJECT = FlowFunctions(ask, handle)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from babel.dates import get_day_names
-
 from conversations.content.library import tip_for
 from conversations.effects import (
     AddChild,
@@ -20,7 +18,7 @@ from conversations.effects import (
 from conversations.flows import child_details as cd
 from conversations.flows import tips
 from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, done, go, retry
-from conversations.i18n import language_name, translator
+from conversations.i18n import day_name, language_name, translator
 from conversations.types import (
     Channel,
     Child,
@@ -202,7 +200,7 @@ def _confirmed(
         )
         if tip is not None:
             first_tips.append((child, tip))
-    day = str(get_day_names("wide", locale=lang)[ctx.contact.tip_weekday])
+    day = day_name(ctx.contact.tip_weekday, lang)
     finish = ctx.text(
         N_(
             "All done, thank you! You'll get a short tip each {day} at {time} that fits your "

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names
-
 from conversations.effects import EraseContact, Reply, StepResult
 from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, retry
 from conversations.flows.child_details import child_line
-from conversations.i18n import Translator, language_name, translator
+from conversations.i18n import Translator, day_name, language_name, translator
 from conversations.keywords import Keyword, word_for
 from conversations.types import IDLE, ConversationState, OutgoingMessage, Records
 
@@ -44,7 +42,7 @@ def _describe_in(ctx: Ctx, lang: str) -> str:
     else:
         lines.append(tr._("No children added yet."))
     lines.append(_consent(ctx, tr, records))
-    day = str(get_day_names("wide", locale=lang)[contact.tip_weekday])
+    day = day_name(contact.tip_weekday, lang)
     lines.append(tr._("Tips: {day} at {time}.", day=day, time=contact.tip_time))
     lines.append(
         tr._(

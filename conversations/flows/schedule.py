@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from babel.dates import get_day_names
+from functools import lru_cache
 
 from conversations.effects import SetTipSchedule, StepResult
 from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, done, go, retry
+from conversations.i18n import day_name
 from conversations.types import ConversationState, OutgoingMessage
 
 FLOW = "schedule"
@@ -18,20 +19,27 @@ def begin(ctx: Ctx) -> StepResult:
 
 
 def _day_choices(ctx: Ctx) -> tuple[ChoiceSpec, ...]:
-    lang = ctx.locales[0]
-    names = get_day_names("wide", locale=lang)
-    return tuple(ChoiceSpec(f"day:{n}", str(names[n]), (str(names[n]),)) for n in range(7))
+    return _days(ctx.locales[0])
+
+
+@lru_cache(maxsize=16)  # one set of day buttons per language
+def _days(lang: str) -> tuple[ChoiceSpec, ...]:
+    names = [day_name(n, lang) for n in range(7)]
+    return tuple(ChoiceSpec(f"day:{n}", names[n], (names[n],)) for n in range(7))
+
+
+TIME_CHOICES = tuple(
+    ChoiceSpec(f"time:{t}", t, (t, t.lstrip("0"), t.replace(":00", ""))) for t in TIMES
+)
 
 
 def _time_choices() -> tuple[ChoiceSpec, ...]:
-    return tuple(
-        ChoiceSpec(f"time:{t}", t, (t, t.lstrip("0"), t.replace(":00", ""))) for t in TIMES
-    )
+    return TIME_CHOICES
 
 
 def ask(ctx: Ctx, state: ConversationState) -> OutgoingMessage:
     if state.step == "day":
-        current = str(get_day_names("wide", locale=ctx.locales[0])[ctx.contact.tip_weekday])
+        current = day_name(ctx.contact.tip_weekday, ctx.locales[0])
         text = ctx.text(
             N_("Your tips come on {day} at {time}. Which day would suit you best?"),
             day=current,
@@ -51,7 +59,7 @@ def handle(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
     if picked is None:
         return retry(FLOW_OBJECT, ctx, state)
     weekday, time = int(state.data["day"]), picked.split(":", 1)[1]
-    day = str(get_day_names("wide", locale=ctx.locales[0])[weekday])
+    day = day_name(weekday, ctx.locales[0])
     text = ctx.text(N_("Done. Your tips will come on {day} at {time}."), day=day, time=time)
     return done(SetTipSchedule(weekday, time), ctx.say(text))
 

@@ -18,6 +18,8 @@ REACTIONS = (
 )
 REACTION_WINDOW = timedelta(days=7)
 PREFIX = "r:"
+_KNOWN = frozenset(key for key, _ in REACTIONS)
+_SPECS = tuple(ChoiceSpec(key, label) for key, label in REACTIONS)
 
 
 def reaction_choice_id(tip_id: str, reaction: str) -> str:
@@ -60,8 +62,7 @@ def reaction_from_choice(choice_id: str) -> tuple[str, str] | None:
     if not choice_id.startswith(PREFIX):
         return None
     tip_id, _, reaction = choice_id[len(PREFIX) :].rpartition(":")
-    known = {key for key, _ in REACTIONS}
-    return (tip_id, reaction) if tip_id and reaction in known else None
+    return (tip_id, reaction) if tip_id and reaction in _KNOWN else None
 
 
 def reaction_from_text(ctx: Ctx, text: str) -> tuple[str, str] | None:
@@ -71,8 +72,7 @@ def reaction_from_text(ctx: Ctx, text: str) -> tuple[str, str] | None:
         return None
     if ctx.now - contact.last_tip_at > REACTION_WINDOW:
         return None
-    specs = [ChoiceSpec(key, label) for key, label in REACTIONS]
-    picked = ctx.pick(Answer(text), specs)
+    picked = ctx.pick(Answer(text), _SPECS)
     return (contact.last_tip_id, picked) if picked else None
 
 

@@ -140,6 +140,9 @@ _STRICT: tuple[tuple[re.Pattern[str], _Reader], ...] = tuple(
         (r"(?<![^\W\d_])" + _MONTH + _GAP + _THE + _DAY, _textual),
     )
 )
+# Patterns that need a month or weekday name, so a letter: skipped for "12/03/2025".
+NAMED = frozenset(pattern for pattern, _reader in _STRICT if _MONTH in pattern.pattern)
+_LETTER = re.compile("[^\\W\\d_]")
 # Bare "3.15" may be a time or a weight: read last, and ignored when impossible as a date.
 _LENIENT = re.compile(
     _NUM_BEFORE + r"(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})" + _NUM_AFTER + r"(?!\s*\d|[^\W\d_])"
@@ -189,19 +192,36 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group())
 
 
+def _blanked(text: str, matches: list[re.Match[str]]) -> str:
+    """The text with each match replaced by `_blank`'s spaces."""
+    pieces: list[str] = []
+    at = 0
+    for match in matches:
+        start, end = match.span()
+        pieces += (text[at:start], " " * (end - start))
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
 def _read(text: str, today: date, prefer: Prefer) -> ParsedDate | None:
     """The one date the folded text gives, or None if none, several or an impossible one."""
     if text in RELATIVE:
         return ParsedDate(today + timedelta(days=RELATIVE[text]), "day")
-    remaining = _WEEKDAY_MAWRTH.sub(_blank, text)
+    lettered = _LETTER.search(text) is not None
+    remaining = _WEEKDAY_MAWRTH.sub(_blank, text) if lettered else text
     results: set[ParsedDate] = set()
     for pattern, reader in _STRICT:
-        for match in pattern.finditer(remaining):
+        if not lettered and pattern in NAMED:
+            continue
+        matches = list(pattern.finditer(remaining))
+        for match in matches:
             parsed = _resolve(reader(match), today, prefer)
             if parsed is None:
                 return None
             results.add(parsed)
-        remaining = pattern.sub(_blank, remaining)
+        if matches:  # blanked as `pattern.sub(_blank, …)` would, without matching again
+            remaining = _blanked(remaining, matches)
     for match in _LENIENT.finditer(remaining):
         lenient = _resolve(_numeric(match), today, prefer)
         if lenient is not None:

@@ -107,11 +107,17 @@ def _pick(text: str, options: Sequence[Option], forms: Sequence[frozenset[str]])
     return candidates.pop() if len(candidates) == 1 else None
 
 
+@lru_cache(maxsize=1024)
+def _all_forms(options: tuple[Option, ...]) -> tuple[frozenset[str], ...]:
+    """Every option's comparable forms, in order."""
+    return tuple(_option_forms(option) for option in options)
+
+
 def match_option(text: str, options: Sequence[Option]) -> str | None:
     """The id of the one option a reply means, by number, label or id; None if unclear."""
     if not options or len(text) > MAX_LENGTH * 4:
         return None
-    return _pick(text, options, [_option_forms(option) for option in options])
+    return _pick(text, options, _all_forms(tuple(options)))
 
 
 def _pieces(
@@ -139,8 +145,9 @@ def _pieces(
     return found
 
 
-def _mark_labels(folded: str, options: Sequence[Option]) -> str:
-    """The reply with each whole label replaced by "#n", so words inside labels never split."""
+@lru_cache(maxsize=1024)  # options are frozen: the same labels for every reply to a question
+def _label_marker(options: tuple[Option, ...]) -> tuple[re.Pattern[str] | None, dict[str, int]]:
+    """A pattern matching each label only one option has, and the number of that option."""
     owners: dict[str, set[int]] = {}
     for number, option in enumerate(options, start=1):
         for label in (option.id, *option.labels):
@@ -149,9 +156,17 @@ def _mark_labels(folded: str, options: Sequence[Option]) -> str:
                 owners.setdefault(form, set()).add(number)
     unique = sorted((form for form, numbers in owners.items() if len(numbers) == 1), key=len)
     if not unique:
-        return folded
+        return None, {}
     labels = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, reversed(unique))) + r")(?!\w)")
-    return labels.sub(lambda match: f" #{min(owners[match.group()])} ", folded)
+    return labels, {form: min(owners[form]) for form in unique}
+
+
+def _mark_labels(folded: str, options: Sequence[Option]) -> str:
+    """The reply with each whole label replaced by "#n", so words inside labels never split."""
+    labels, numbers = _label_marker(tuple(options))
+    if labels is None:
+        return folded
+    return labels.sub(lambda match: f" #{numbers[match.group()]} ", folded)
 
 
 def match_options(text: str, options: Sequence[Option]) -> tuple[str, ...] | None:
@@ -161,7 +176,7 @@ def match_options(text: str, options: Sequence[Option]) -> tuple[str, ...] | Non
     folded = fold(text)
     if not folded or len(folded) > MAX_LENGTH:
         return None
-    forms = [_option_forms(option) for option in options]
+    forms = _all_forms(tuple(options))
     whole = _pick(folded, options, forms)
     if whole is not None:
         return (whole,)

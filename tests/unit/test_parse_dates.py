@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.parsing.dates import ParsedDate, parse_date
+from conversations.parsing.dates import _STRICT, NAMED, ParsedDate, _blank, _blanked, parse_date
 
 # Every Unicode category, surrogates ("Cs") and unassigned code points included.
 ANY_CHAR = st.characters(categories=["C", "L", "M", "N", "P", "S", "Z"])
@@ -249,3 +249,25 @@ def test_inferred_year_is_nearest(d: date, today: date, past: bool) -> None:
     assert (parsed.value.month, parsed.value.day) == (d.month, d.day)
     gap = (today - parsed.value).days if past else (parsed.value - today).days
     assert 0 <= gap < (366 if (d.month, d.day) != (2, 29) else 366 * 8)
+
+
+DATEISH = st.lists(
+    st.sampled_from(["12", "3", "2025", "'25", "/", "-", ".", " ", ",", "march", "of", "fed"])
+    | st.text(alphabet="0123456789/.- abc", max_size=4),
+    max_size=12,
+).map("".join)
+
+
+@given(DATEISH)
+def test_blanking_found_matches_is_what_substituting_them_gives(text: str) -> None:
+    for pattern, _reader in _STRICT:
+        found = list(pattern.finditer(text))
+        expected = pattern.sub(_blank, text)
+        assert (_blanked(text, found) if found else text) == expected
+
+
+@given(st.text(alphabet=st.characters(categories=["N", "P", "S", "Z", "Cc"]), max_size=60))
+def test_patterns_skipped_for_text_without_letters_need_a_letter_to_match(text: str) -> None:
+    assert NAMED, "the month-name patterns are found"
+    for pattern in NAMED:
+        assert pattern.search(text) is None

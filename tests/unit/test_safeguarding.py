@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from bot.settings import ConfigError, load_safeguarding
 from conversations import effects as fx
 from conversations.engine import Engine
-from conversations.safeguarding import Screen, normalise
+from conversations.parsing.text import fold
+from conversations.safeguarding import Screen, normalise, spaced_words
 from conversations.types import EventView, InboundKind, InboundMessage
 from tests.unit.family import ENGINE, Family, engine_config, onboarded
 from tests.unit.test_event_flow import CLINIC
@@ -168,3 +169,9 @@ def family_event(family: Family, text: str) -> InboundMessage:
         kind=InboundKind.TEXT,
         text=text,
     )
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_the_ascii_shortcut_splits_words_as_the_general_loop_does(text: str) -> None:
+    folded = fold(text)
+    assert normalise(text) == " ".join(spaced_words(folded).split())
