@@ -1,9 +1,12 @@
 """Messages per second one worker process sends to zero-latency fake Telegram and Twilio APIs.
 
-    .venv/bin/python benchmarks/dispatch.py [--messages 3000] [--sms-share 0.3] [--database-url URL]
+    .venv/bin/python benchmarks/dispatch.py [--messages 3000] [--sms-share 0.3] [--batch 500]
+        [--fake wire|uvicorn] [--skip-stock] [--database-url URL]
 
-The fakes (benchmarks/fake_apis.py) run under uvicorn in a child process, so they do not share
-this process's interpreter lock. Half-and-so-on of the queued messages go to Telegram, the
+The fakes (benchmarks/fake_apis.py's canned answers) run in a child process, so they do not
+share this process's interpreter lock: by default on benchmarks/fake_wire.py, a bare asyncio
+HTTP/1.1 server costing ~60 µs a request, where uvicorn without httptools cost ~340 µs and
+was the ceiling (`--fake uvicorn` for the old one). Most queued messages go to Telegram, the
 rest (`--sms-share`) to SMS, each to its own chat, with a rate limit far above what is sent.
 The baseline, in the same run against the same fakes, is the same real clients (our
 `TelegramSender` on python-telegram-bot, `TwilioSender` on twilio-python) sending the same
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -28,9 +32,11 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import fake_wire  # noqa: E402
 from benchmarks.serve import uvicorn  # noqa: E402
 from bot.container import build, prepare_database  # noqa: E402
 from bot.dispatcher import Dispatcher, DispatchPolicy  # noqa: E402
+from bot.runtime import settle_heap  # noqa: E402
 from bot.senders import Sender, TelegramSender, TwilioSender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from conversations.types import OutgoingMessage  # noqa: E402
@@ -171,31 +177,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--sms-share", type=float, default=0.3, help="the share sent by SMS")
-    parser.add_argument("--batch", type=int, default=100, help="rows claimed per channel a round")
+    parser.add_argument(
+        "--batch", type=int, default=DispatchPolicy().batch, help="rows claimed per channel a round"
+    )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--fake",
+        choices=("wire", "uvicorn"),
+        default="wire",
+        help="the fake APIs' server: bare asyncio (default) or uvicorn (the old one)",
+    )
+    parser.add_argument("--skip-stock", action="store_true", help="skip the stock PTB figure")
     args = parser.parse_args()
     if args.messages * args.sms_share > 1000:
         parser.error("at most 1,000 SMS: there are 1,000 fake numbers (+447700900000-999)")
     container = fresh(args.database_url)
     chats = plan(args.messages, args.sms_share)
     populate(container, chats)
-    with uvicorn("benchmarks.fake_apis:app") as origin:
-        stock = asyncio.run(stock_ptb(origin, chats))
+    settle_heap()  # as `python -m bot worker` does, for the baseline and the dispatcher alike
+    server = fake_wire.running() if args.fake == "wire" else uvicorn("benchmarks.fake_apis:app")
+    with server as origin:
+        stock = 0.0 if args.skip_stock else asyncio.run(stock_ptb(origin, chats))
+        cpu = time.process_time()
         base = asyncio.run(baseline(origin, chats))
+        cpu_base, cpu = time.process_time() - cpu, time.process_time()
         took, claimed = asyncio.run(dispatch(container, origin, args.batch))
+        cpu_ours = time.process_time() - cpu
     with transaction(container.sessions) as session:
         sent = session.scalar(select(func.count()).where(Outbox.status == "sent")) or 0
     container.close()
     ours, ceiling = sent / took, args.messages / base
     print(
         f"database: {container.database.dialect.name}; messages: {args.messages} "
-        f"({args.sms_share:.0%} SMS); claimed {claimed}, sent {sent}"
+        f"({args.sms_share:.0%} SMS); claimed {claimed}, sent {sent}; fake APIs: {args.fake}; "
+        f"batch {args.batch}; load average {os.getloadavg()[0]:.1f}"
     )
     print(f"stock PTB (Bot.send_message, HTTPXRequest), Telegram alone: {stock:,.0f} msg/s")
-    print(f"baseline, the same clients sending directly, no outbox: {ceiling:,.0f} msg/s")
+    print(
+        f"baseline, the same clients sending directly, no outbox: {ceiling:,.0f} msg/s "
+        f"({cpu_base / args.messages * 1e6:,.0f} µs of this process's CPU a message)"
+    )
     print(
         f"dispatcher, one worker (claim, render, send, record): {ours:,.0f} msg/s "
-        f"({ours / ceiling:.2f}x the baseline; goal 1,500/s)"
+        f"({ours / ceiling:.2f}x the baseline; goal 1,500/s; "
+        f"{cpu_ours / max(sent, 1) * 1e6:,.0f} µs of CPU a message, database threads included)"
     )
 
 

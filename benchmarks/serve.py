@@ -14,6 +14,13 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+PIDS: dict[str, int] = {}  # origin -> the uvicorn child serving it
+
+
+def cpu_seconds(origin: str) -> float:
+    """User + system CPU the child serving `origin` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{PIDS[origin]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -42,7 +49,9 @@ def uvicorn(target: str, env: dict[str, str] | None = None, factory: bool = Fals
                 if child.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"uvicorn {target} did not start") from None
                 time.sleep(0.2)
+        PIDS[origin] = child.pid
         yield origin
     finally:
+        PIDS.pop(origin, None)
         child.terminate()
         child.wait(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from datetime import datetime
 
@@ -66,6 +67,16 @@ def build_dispatcher(container: Container) -> Dispatcher:
     return Dispatcher(container.sessions, build_senders(container), policy, container.clock)
 
 
+def settle_heap() -> None:
+    """Move what start-up made (modules, clients, settings) out of the collector's sight.
+
+    The collector otherwise walks those hundreds of thousands of long-lived objects on every
+    full collection: about a tenth of a send's CPU (benchmarks/RESULTS.md, section 2).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class StatusService:
     """Delivery statuses from Twilio's callbacks, never moving backwards."""
 
@@ -124,6 +135,7 @@ async def run_workers(container: Container, stop: asyncio.Event, poll: bool) -> 
     """The dispatcher and the sweeper, plus long polling when asked; until `stop` is set."""
     dispatcher = build_dispatcher(container)
     settings = container.settings
+    settle_heap()
     tasks = [
         asyncio.create_task(
             worker_loop.dispatch_forever(dispatcher, stop, idle_sleep=PICKUP_POLL_SECONDS)

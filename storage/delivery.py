@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Integer, Table, and_, any_, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from conversations.types import MessageKind
 from storage.base import affected
@@ -33,11 +35,18 @@ CHAT_GAP = timedelta(seconds=1)
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A leased outbox row with its address and contact, loaded in the claiming query."""
+    """A leased outbox row with what sending it needs, read in the claiming query."""
 
-    row: Outbox
-    identity: ContactIdentity | None
-    contact: Contact | None
+    id: int
+    channel: str
+    kind: str
+    message: dict[str, Any]
+    attempts: int  # counting this one
+    contact_id: int | None
+    identity_id: int | None
+    address: str | None  # None: the identity is gone
+    reachable: bool
+    contact_status: str | None  # None: the contact is gone
 
 
 def _due(now: datetime) -> object:
@@ -80,16 +89,20 @@ def claim_due(
 ) -> list[Claim]:
     """Lease due rows to this worker: the oldest per chat, replies first, a chat at a time.
 
-    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers claim side by side; on SQLite the
-    single writer (BEGIN IMMEDIATE) makes the same statements safe.
+    Call `expire_stale` first. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets workers claim side
+    by side; on SQLite the single writer (BEGIN IMMEDIATE) makes the same statements safe. The
+    leases are one set-based UPDATE, whatever the batch.
     """
-    expire_stale(session, now)
     earlier = aliased(Outbox)
     # A reply waits only for earlier replies; a tip held by quiet hours never blocks one. A
     # message waiting to be retried (a 429, a 5xx) holds the chat's later ones, so a question
     # never arrives before its introduction; one scheduled for later does not.
     older_due_for_same_chat = exists().where(
         earlier.identity_id == Outbox.identity_id,
+        # Redundant with the test below, but it lets the probe be one ix_outbox_identity
+        # lookup: without it PostgreSQL, told by statistics from a mostly-sent outbox that
+        # few rows are queued, scanned every queued row's index entry for each candidate.
+        earlier.status.in_(("queued", "sending")),
         earlier.id < Outbox.id,
         earlier.priority <= Outbox.priority,
         or_(
@@ -101,7 +114,18 @@ def claim_due(
         ),
     )
     query = (
-        select(Outbox, ContactIdentity, Contact)
+        select(
+            Outbox.id,
+            Outbox.channel,
+            Outbox.kind,
+            Outbox.message,
+            Outbox.attempts,
+            Outbox.contact_id,
+            Outbox.identity_id,
+            ContactIdentity.address,
+            ContactIdentity.reachable,
+            Contact.status,
+        )
         .join(Contact, Contact.id == Outbox.contact_id, isouter=True)
         .join(ContactIdentity, ContactIdentity.id == Outbox.identity_id, isouter=True)
         .where(
@@ -123,20 +147,70 @@ def claim_due(
         query = query.with_for_update(skip_locked=True, of=Outbox)
     claimed: list[Claim] = []
     chats: set[int | None] = set()
-    for row, identity, contact in session.execute(query):
+    for row in session.execute(query):
         if row.identity_id in chats:
             continue  # one message per chat per batch keeps a chat's messages in order
         chats.add(row.identity_id)
-        row.status, row.lease_until, row.updated_at = "sending", now + lease, now
-        row.attempts += 1
-        claimed.append(Claim(row, identity, contact))
+        claimed.append(
+            Claim(
+                row.id,
+                row.channel,
+                row.kind,
+                row.message,
+                row.attempts + 1,
+                row.contact_id,
+                row.identity_id,
+                row.address,
+                bool(row.reachable) and row.address is not None,
+                row.status,
+            )
+        )
     if claimed:
         session.execute(
-            update(ContactIdentity)
-            .where(ContactIdentity.id.in_([c.identity.id for c in claimed if c.identity]))
-            .values(last_sent_at=now)
+            update(Outbox)
+            .where(_among(session, Outbox.id, [c.id for c in claimed]))
+            .values(
+                status="sending",
+                lease_until=now + lease,
+                updated_at=now,
+                attempts=Outbox.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
         )
+        reached = [c.identity_id for c in claimed if c.identity_id and c.address is not None]
+        if reached:
+            session.execute(
+                update(ContactIdentity)
+                .where(_among(session, ContactIdentity.id, reached))
+                .values(last_sent_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return claimed
+
+
+def _among(session: Session, column: InstrumentedAttribute[int], ids: list[int]) -> Any:
+    """`column IN ids`; on PostgreSQL `= ANY(array)`, one parameter however many ids, so the
+    SQL text (and psycopg's parse of it) is the same every time."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def finish_unsent(session: Session, rows: Sequence[tuple[int, str, str]], now: datetime) -> None:
+    """End claimed rows that must not be sent: (id, status, error code), one executemany."""
+    if rows:
+        table: Table = Outbox.__table__  # type: ignore[assignment]
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                error_code=bindparam("b_code"),
+                lease_until=None,
+                updated_at=now,
+            ),
+            [{"b_id": i, "b_status": status, "b_code": code} for i, status, code in rows],
+        )
 
 
 def take_tokens(
