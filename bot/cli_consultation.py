@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot import consultation_yaml
 from bot.consultation_table import print_results
+from bot.consultations import finish_fan_out, text_languages
 from bot.consultations import launch as launch_consultation
 from bot.consultations import plan as plan_launch
-from bot.consultations import text_languages
 from bot.container import running
 from bot.settings import ConfigError, Settings
 from conversations.consultations.model import Consultation
@@ -75,13 +75,18 @@ def launch(
         if dry_run:
             planned = plan_launch(container, consultation, when)
         else:
-            planned = launch_consultation(container, consultation, when, actor="cli")
+            # No thread: this process ends when the command does, so it queues the rest here.
+            planned = launch_consultation(
+                container, consultation, when, actor="cli", background=False
+            )
         for line in planned.summary():
             out.print(line, markup=False)
         if dry_run:
             out.print("dry run: nothing was launched")
         elif planned.launch_at <= container.clock():
-            out.print(f"launched {consultation.id}")
+            out.print(f"launched {consultation.id}; sending has started")
+            queued = finish_fan_out(container, consultation.id)
+            out.print(f"the rest of its audience is queued ({queued} more messages)")
         else:
             out.print(f"scheduled {consultation.id} for {planned.launch_at.isoformat()}")
 

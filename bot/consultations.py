@@ -6,6 +6,7 @@ presses the button.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -166,8 +167,13 @@ def launch(
     consultation: Consultation,
     at: datetime | None = None,
     actor: str | None = None,
+    background: bool = True,
 ) -> LaunchPlan:
-    """Schedule the consultation, and send it at once if its time has come."""
+    """Schedule the consultation, and send it at once if its time has come.
+
+    Sending at once opens it and queues the first chunk of its audience before returning;
+    the rest is fanned out on a thread (`background`) or left to the caller or the clock.
+    """
     planned = plan(container, consultation, at)
     now = container.clock()
     with transaction(container.sessions) as session:
@@ -186,10 +192,36 @@ def launch(
         )
         session.add(row)
     if planned.launch_at <= now:
-        from bot.consultation_clock import run_consultation_pass
+        from bot.consultation_clock import fan_out, launch_due
 
-        run_consultation_pass(container, now)
+        launch_due(container, now, {consultation.id: planned.recipients})
+        fan_out(container, now, container.settings.consultation_fanout_seconds, consultation.id, 1)
+        if background and fanning_out(container, consultation.id):
+            # A crash here loses nothing: the clock's next pass carries on from the cursor.
+            threading.Thread(
+                target=finish_fan_out,
+                args=(container, consultation.id),
+                name=f"{FAN_OUT_THREAD} {consultation.id}",
+                daemon=True,
+            ).start()
     return planned
+
+
+FAN_OUT_THREAD = "consultation fan-out"
+
+
+def fanning_out(container: Container, consultation_id: str) -> bool:
+    """Whether a launched consultation still has contacts to invite."""
+    with transaction(container.sessions) as session:
+        row = session.get(ConsultationRow, consultation_id)
+        return row is not None and row.fanout_after is not None
+
+
+def finish_fan_out(container: Container, consultation_id: str) -> int:
+    """Queue the rest of a launched consultation's messages now; returns how many."""
+    from bot.consultation_clock import fan_out
+
+    return fan_out(container, container.clock(), float("inf"), consultation_id)
 
 
 def messages_for(config: EngineConfig, consultation: Consultation, purpose: str) -> Messages:

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     inbound_sweep_seconds: float = Field(default=15.0, gt=0)  # finish messages a crash left
     clock_interval_seconds: int = Field(default=60, ge=1)  # 60: at the start of every minute
     clock_standby_retry_seconds: float = Field(default=5.0, gt=0)  # a standby clock's retry
+    # A launched consultation is fanned out this many contacts per transaction, chunk after
+    # chunk, for at most this long per clock pass (the next pass carries on).
+    consultation_fanout_chunk: int = Field(default=2000, ge=1)
+    consultation_fanout_seconds: float = Field(default=45.0, gt=0)
     small_cell_threshold: int = Field(default=5, ge=1)  # results hide counts below it
     sms_price_pence: float = Field(default=4.0, ge=0)  # one SMS segment; the dashboard's cost
     # Retention, in days; 0 keeps forever (docs/privacy.md).

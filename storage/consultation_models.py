@@ -27,7 +27,10 @@ class Consultation(Base):
     launched_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    recipients: Mapped[int | None] = mapped_column(Integer)
+    recipients: Mapped[int | None] = mapped_column(Integer)  # the audience counted at launch
+    # Fan-out: invites are written for contacts with ids above this, a chunk at a time, after
+    # the launch; NULL once every contact has been looked at (or before the launch).
+    fanout_after: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

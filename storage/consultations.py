@@ -113,8 +113,9 @@ def send_reminders(
     now: datetime,
     notice_version: str,
 ) -> int:
-    """Remind those who have not finished, once per reminder that has come due (held, like
-    every proactive message, for anyone yet to agree to `notice_version`)."""
+    """Remind those who have not finished, once per reminder that has come due since they
+    were asked (held, like every proactive message, for anyone yet to agree to
+    `notice_version`)."""
     written = 0
     for index, after in enumerate(reminders):
         if launched + after > now:
@@ -127,6 +128,12 @@ def send_reminders(
                 ConsultationInvite.consultation_id == row.id,
                 ConsultationInvite.status.in_(UNFINISHED),
                 ConsultationInvite.reminders_sent == index,
+                # Timed from when each parent was asked: a launch's fan-out, or a parent busy
+                # at the launch, asks some later than others.
+                or_(
+                    ConsultationInvite.asked_at.is_(None),
+                    ConsultationInvite.asked_at <= now - after,
+                ),
                 Contact.status == "active",
                 consented(notice_version),
                 # Answering this consultation, or free: never in the middle of something else.
