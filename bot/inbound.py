@@ -27,9 +27,11 @@ from bot.events import after_rsvp
 from conversations.engine import Engine
 from conversations.keywords import Keyword, match_keyword
 from conversations.types import Channel, InboundMessage
-from storage import contacts, inbound, outbox
+from storage import contact_context, contacts, inbound
+from storage.contact_context import Known
 from storage.db import transaction
-from storage.models import Contact, ContactIdentity, ConversationState
+from storage.models import Contact, ContactIdentity
+from storage.outbox_batch import Batch
 from webhooks.limits import storable
 from webhooks.ports import Unavailable
 
@@ -77,9 +79,20 @@ class InboundService:
             try:
                 with transaction(self.sessions) as session:
                     contact, identity = self._sender(session, message, simulated)
-                    if inbound.store_inbound(session, message, contact.id) is None:
+                    known = contact_context.load(session, contact.id, with_pending=True)
+                    now = self.clock()
+                    # Nothing older waiting (the usual case): store it already marked processed,
+                    # as its effects commit with it, and process it from what was just read.
+                    alone = not known.earlier_pending
+                    new_id = inbound.store_inbound(
+                        session, message, contact.id, processed_at=now if alone else None
+                    )
+                    if new_id is None:
                         return Receipt(Outcome.DUPLICATE, contact.id)
-                    self._process(session, contact, identity)
+                    if not alone:
+                        self._process(session, contact, identity)
+                    elif contact.erased_at is None:  # erased: nothing to answer
+                        self._process_one(session, contact, identity, message, new_id, now, known)
                     return Receipt(Outcome.PROCESSED, contact.id)
             except OperationalError:
                 raise
@@ -104,6 +117,7 @@ class InboundService:
             self.engine.config.default_community,
             self.clock(),
             simulated=simulated,
+            looked_up=True,
         )
         return contacts.lock(session, identity.contact_id), identity
 
@@ -138,9 +152,6 @@ class InboundService:
     ) -> None:
         """Every pending message of a locked contact; `known` saves looking up its identity."""
         contact_id = contact.id
-        # Held so the engine's snapshot and `apply` share one load: the session keeps
-        # unmodified rows only while something refers to them.
-        state = session.get(ConversationState, contact_id)
         for row in inbound.pending_for_contact(session, contact_id):
             identity = (
                 known
@@ -155,24 +166,45 @@ class InboundService:
             if identity is None or contact.erased_at is not None:  # erased: nothing to answer
                 inbound.mark_processed(row, self.clock())
                 continue
-            channel = Channel(row.channel)
             now = self.clock()
-            mydata = match_keyword(row.text or "") is Keyword.MYDATA
-            view = contacts.snapshot(session, contact, channel, now, with_records=mydata)
             event = inbound.as_event(row, identity.address)
-            if event.press is not None:
-                outbox.enqueue_button_ack(session, contact_id, identity, event.press, now)
-            result = self.engine.step(view, event, now)
-            contacts.apply(
-                session, contact, identity, result, now, inbound_id=row.id, timezone=self.timezone
-            )
-            after_rsvp(self.engine.config, session, result, now)
-            ask_if_free(self.engine.config, session, contact, identity, result, now, self.timezone)
-            contact.last_inbound_at = row.received_at
+            context = contact_context.load(session, contact_id)
+            self._process_one(session, contact, identity, event, row.id, now, context)
             inbound.mark_processed(row, now)
             session.flush()
-            state = session.get(ConversationState, contact_id)
-        del state
+
+    def _process_one(
+        self,
+        session: Session,
+        contact: Contact,
+        identity: ContactIdentity,
+        event: InboundMessage,
+        inbound_id: int,
+        now: datetime,
+        known: Known,
+    ) -> None:
+        """One message through the engine, its effects written; `known` as read under the lock."""
+        channel = Channel(identity.channel)
+        mydata = match_keyword(event.text or "") is Keyword.MYDATA
+        view = contacts.snapshot(session, contact, channel, now, with_records=mydata, known=known)
+        batch = Batch(session, contact.id, identity)
+        if event.press is not None:
+            batch.button_ack(event.press, now)
+        result = self.engine.step(view, event, now)
+        contacts.apply(
+            session,
+            contact,
+            identity,
+            result,
+            now,
+            inbound_id=inbound_id,
+            timezone=self.timezone,
+            known=known,
+            batch=batch,
+        )
+        after_rsvp(self.engine.config, session, result, now)
+        ask_if_free(self.engine.config, session, contact, identity, result, now, self.timezone)
+        contact.last_inbound_at = event.received_at
 
     def sweep(self, limit: int = 100) -> int:
         """Finish messages that were stored but never processed; returns how many contacts."""

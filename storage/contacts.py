@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from conversations import effects as fx
 from conversations.slots import local_week, next_slot
 from conversations.types import Channel, ContactSnapshot, ContactStatus, OutgoingMessage
-from conversations.types import Child as ChildView
 from conversations.types import ConversationState as StateView
-from storage import audit, consultations, erasure, events, rights
+from storage import audit, consultations, contact_context, erasure, events, rights
+from storage.contact_context import Known
 from storage.models import (
     Child,
     Consent,
@@ -28,6 +28,24 @@ from storage.models import (
     TipReaction,
 )
 from storage.outbox import enqueue
+from storage.outbox_batch import Batch
+
+# Effects that neither queue outbox rows nor read them: a step's replies around them are
+# written together.
+_QUEUES_NOTHING = (
+    fx.SetCommunity,
+    fx.SetLanguage,
+    fx.RecordConsent,
+    fx.SetStatus,
+    fx.AddChild,
+    fx.UpdateChild,
+    fx.RemoveChild,
+    fx.RecordReaction,
+    fx.PauseTips,
+    fx.SetTipSchedule,
+    fx.Unexpected,
+    fx.Safeguarding,
+)
 
 # Crockford's base32 without look-alikes: codes are read aloud and typed by staff.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -53,9 +71,12 @@ def find_or_create(
     community_id: str,
     now: datetime,
     simulated: bool = False,
+    looked_up: bool = False,
 ) -> ContactIdentity:
-    """The identity for this address, creating a new contact the first time it writes."""
-    identity = find_identity(session, channel, address)
+    """The identity for this address, creating a new contact the first time it writes.
+
+    `looked_up`: the caller has just found no identity in this transaction."""
+    identity = None if looked_up else find_identity(session, channel, address)
     if identity is not None:
         return identity
     try:
@@ -102,19 +123,12 @@ def snapshot(
     channel: Channel,
     now: datetime | None = None,
     with_records: bool = False,
+    known: Known | None = None,
 ) -> ContactSnapshot:
     """What the engine may know about this contact (upcoming events only when `now` is given;
-    `with_records` adds what MYDATA reports)."""
-    children = session.scalars(
-        select(Child).where(Child.contact_id == contact.id).order_by(Child.id)
-    )
-    state = session.get(ConversationState, contact.id)
-    last_tip = session.execute(
-        select(TipDelivery.tip_id, TipDelivery.sent_at)
-        .where(TipDelivery.contact_id == contact.id)
-        .order_by(TipDelivery.sent_at.desc(), TipDelivery.id.desc())
-        .limit(1)
-    ).first()
+    `with_records` adds what MYDATA reports; `known` when already read in this transaction)."""
+    known = known or contact_context.load(session, contact.id)
+    state = known.state
     consultation, closed = None, False
     if state is not None and state.flow == consultations.FLOW:
         found = consultations.definition(session, str(state.data.get("c", "")))
@@ -127,14 +141,11 @@ def snapshot(
         language=contact.language,
         status=ContactStatus(contact.status),
         consent_version=contact.consent_version,
-        children=tuple(
-            ChildView(c.id, c.nickname, birth_date=c.birth_date, due_date=c.due_date)
-            for c in children
-        ),
-        state=StateView(state.flow, state.step, dict(state.data)) if state else StateView(),
+        children=known.children,
+        state=state or StateView(),
         is_new=state is None,
-        last_tip_id=last_tip.tip_id if last_tip else None,
-        last_tip_at=last_tip.sent_at if last_tip else None,
+        last_tip_id=known.last_tip[0] if known.last_tip else None,
+        last_tip_at=known.last_tip[1] if known.last_tip else None,
         tips_paused_until=contact.paused_until,
         tip_weekday=contact.tip_weekday,
         tip_time=contact.tip_time,
@@ -157,16 +168,31 @@ def apply(
     now: datetime,
     inbound_id: int | None = None,
     timezone: str = "Europe/London",
+    known: Known | None = None,
+    batch: Batch | None = None,
 ) -> None:
-    """Write the engine's decisions: contact changes, children, consents, state and the outbox."""
+    """Write the engine's decisions: contact changes, children, consents, state and the outbox.
+
+    `known`: what the snapshot was taken from, so the state is not looked up again; `batch`:
+    outbox rows already queued for this step (a button's acknowledgement), written first."""
+    replies = batch or Batch(session, contact.id, identity)
     for effect in result.effects:
+        if isinstance(effect, fx.Reply):
+            replies.reply(effect.message, now)
+            continue
+        if not isinstance(effect, _QUEUES_NOTHING):
+            replies.write()  # before anything that may queue its own rows or read the outbox
         if isinstance(effect, fx.EraseContact):
             erase_for_goodbye(session, contact, identity, effect.goodbye, now)
             return
         _apply_one(session, contact, identity, effect, now, inbound_id, timezone)
         if isinstance(effect, fx.SetStatus | fx.SetTipSchedule | fx.PauseTips):
             _reschedule(contact, now, timezone)
+    replies.write()
     contact.updated_at = now
+    if known is not None:
+        contact_context.save_state(session, contact.id, known, result.state, now)
+        return
     state = session.get(ConversationState, contact.id)
     if state is None:
         state = ConversationState(contact_id=contact.id, data={}, updated_at=now)
@@ -215,8 +241,6 @@ def _apply_one(
     timezone: str,
 ) -> None:
     match effect:
-        case fx.Reply(message):
-            enqueue(session, contact.id, identity, message, now)
         case fx.SetCommunity(community_id):
             contact.community_id = community_id
         case fx.SetLanguage(language):

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,33 +37,54 @@ def locked_sender(
     FOR NO KEY UPDATE, as `contacts.lock`: a broadcast's foreign-key checks on this contact
     never wait on the message, so a launch and a message cannot deadlock.
     """
-    found = session.execute(
-        select(ContactIdentity, Contact)
-        .join(Contact, Contact.id == ContactIdentity.contact_id)
-        .where(ContactIdentity.channel == channel.value, ContactIdentity.address == address)
-        .with_for_update(of=Contact, key_share=True)
-    ).one_or_none()
+    found = session.execute(_SENDER, {"channel": channel.value, "address": address}).one_or_none()
     return None if found is None else (found[0], found[1])
 
 
-def store_inbound(session: Session, message: Inbound, contact_id: int) -> int | None:
-    """Keep the message; None when this provider id was already stored (a retried webhook)."""
-    new_id: int | None = insert_ignoring_duplicates(
-        session,
-        InboundMessage.__table__,  # type: ignore[arg-type]
-        {
-            "channel": message.channel.value,
-            "provider_id": message.provider_id,
-            "contact_id": contact_id,
-            "kind": message.kind.value,
-            "text": message.text,
-            "choice_id": message.choice_id,
-            "payload": message.payload,
-            "press": asdict(message.press) if message.press else None,
-            "received_at": message.received_at,
-            "attempts": 0,
-        },
+# Built once: constructing the statement cost more CPU than running it.
+_SENDER = (
+    select(ContactIdentity, Contact)
+    .join(Contact, Contact.id == ContactIdentity.contact_id)
+    .where(
+        ContactIdentity.channel == bindparam("channel"),
+        ContactIdentity.address == bindparam("address"),
     )
+    .with_for_update(of=Contact, key_share=True)
+)
+
+
+def _store_statement(module: Any) -> Any:
+    table = InboundMessage.__table__
+    return module.insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+# Built once per dialect: constructing the statement cost more CPU than running it.
+_STORE = {"postgresql": _store_statement(postgresql), "sqlite": _store_statement(sqlite)}
+
+
+def store_inbound(
+    session: Session, message: Inbound, contact_id: int, processed_at: datetime | None = None
+) -> int | None:
+    """Keep the message; None when this provider id was already stored (a retried webhook).
+
+    `processed_at`: when it is processed in this same transaction (so it never waits).
+    """
+    values = {
+        "channel": message.channel.value,
+        "provider_id": message.provider_id,
+        "contact_id": contact_id,
+        "kind": message.kind.value,
+        "text": message.text,
+        "choice_id": message.choice_id,
+        "payload": message.payload,
+        "press": asdict(message.press) if message.press else None,
+        "received_at": message.received_at,
+        "processed_at": processed_at,
+        "attempts": 0,
+    }
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = _STORE["postgresql" if postgres else "sqlite"]
+    new_id: int | None = session.execute(statement, values).scalar_one_or_none()
     return new_id
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,15 +70,28 @@ def enqueue_many(
     if not messages:
         return
     if bulk.is_postgresql(session):
-        numbers: dict[int, int] = {}  # a message shared by many rows is encoded and sent once
-        encoded: list[str] = []
+        # A message shared by many rows is encoded and sent once; its kind read once too.
+        seen: dict[int, tuple[int, str, int]] = {}
+        encoded: list[Any] = []
         rows = []
         for contact_id, identity, message, key in messages:
-            number = numbers.get(id(message))
-            if number is None:
-                encoded.append(json.dumps(message.to_json()))
-                number = numbers[id(message)] = len(encoded)
-            rows.append(_row(contact_id, identity, message, key, number))
+            known = seen.get(id(message))
+            if known is None:
+                encoded.append(message.to_json())
+                priority = 0 if message.kind is MessageKind.REPLY else 1
+                known = seen[id(message)] = (len(encoded), message.kind.value, priority)
+            number, kind, priority = known
+            rows.append(
+                {
+                    "contact_id": contact_id,
+                    "identity_id": identity.id,
+                    "channel": identity.channel,
+                    "kind": kind,
+                    "priority": priority,
+                    "message": number,
+                    "dedupe_key": key,
+                }
+            )
         bulk.insert_outbox(session, rows, encoded, now)
         return
     rows = [
@@ -95,7 +107,6 @@ def _row(
     identity: Recipient,
     message: OutgoingMessage,
     key: str | None,
-    number: int | None = None,
 ) -> dict[str, Any]:
     return {
         "contact_id": contact_id,
@@ -103,7 +114,7 @@ def _row(
         "channel": identity.channel,
         "kind": message.kind.value,
         "priority": 0 if message.kind is MessageKind.REPLY else 1,
-        "message": number if number is not None else message.to_json(),
+        "message": message.to_json(),
         "dedupe_key": key,
     }
 
@@ -116,14 +127,18 @@ def enqueue_button_ack(
     now: datetime,
 ) -> Outbox:
     """Stop the pressed button's spinner and show the choice in place of the keyboard."""
-    payload = {
+    return _reply_row(session, contact_id, identity, button_ack_payload(press), now)
+
+
+def button_ack_payload(press: ButtonPress) -> dict[str, Any]:
+    """What the sender needs to answer a button press and show the choice."""
+    return {
         "type": BUTTON_ACK,
         "query_id": press.query_id,
         "message_id": press.message_id,
         "text": press.message_text,
         "label": press.label,
     }
-    return _reply_row(session, contact_id, identity, payload, now)
 
 
 def _reply_row(

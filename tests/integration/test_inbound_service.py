@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from bot.inbound import DatabaseUnavailable, InboundService, Outcome
 from conversations.engine import Engine
 from conversations.types import Channel, ContactSnapshot, InboundMessage
 from storage.db import make_engine, session_factory, transaction
-from storage.models import Contact, ContactIdentity, Outbox
+from storage.models import Contact, Outbox
 from storage.models import InboundMessage as InboundRow
 from tests.conftest import FIXED_NOW
 
@@ -105,12 +106,10 @@ class SignallingService(InboundService):
 
     stored = threading.Event()
 
-    def _process(
-        self, session: Session, contact: Contact, known: ContactIdentity | None = None
-    ) -> None:
+    def _process_one(self, session: Session, contact: Contact, *args: Any) -> None:
         self.stored.set()
         time.sleep(0.02)  # widen the window in which the next messages wait for the lock
-        super()._process(session, contact, known)
+        super()._process_one(session, contact, *args)
 
 
 def test_concurrent_messages_from_one_parent_are_processed_one_at_a_time_in_order(
