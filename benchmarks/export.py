@@ -20,6 +20,7 @@ import argparse
 import csv
 import io
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from sqlalchemy import String, cast, false, func, insert, literal, select
 from sqlalchemy.exc import DBAPIError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clock_pass import backend_cpu
 from households import TUESDAY, analyze, fresh_container, numbers
 
 from bot.consultation_yaml import load
@@ -152,6 +154,7 @@ def export(url: str, fmt: str, queue: Any, portable: bool = False) -> None:
     """In a child process, so its peak RSS is the export's alone: (rows, seconds, peak MB)."""
     container = build(settings(url), clock=lambda: TUESDAY)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    server, cpu = backend_cpu(container), time.process_time()
     started = time.perf_counter()
     with transaction(container.sessions) as session, tempfile.TemporaryFile() as out:
         if portable:  # what write_export does on SQLite: rows through Python
@@ -172,12 +175,19 @@ def export(url: str, fmt: str, queue: Any, portable: bool = False) -> None:
                 threshold=5,
             )
     took = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((rows, took, before, peak))
+    after = backend_cpu(container)  # the ranges' connections are still in the pool
+    used = f"CPU {cpu:.1f} s here"
+    if server is not None and after is not None:
+        used += (
+            f" + {after - server:.1f} s PostgreSQL backends (exited parallel workers not counted)"
+        )
+    queue.put((rows, took, before, peak, used))
     container.close()
 
 
-def in_child(url: str, fmt: str, portable: bool = False) -> tuple[int, float, float, float]:
+def in_child(url: str, fmt: str, portable: bool = False) -> tuple[int, float, float, float, str]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     child = context.Process(target=export, args=(url, fmt, queue, portable))
@@ -225,16 +235,21 @@ def main() -> None:
     url = container.settings.database_url
     container.close()
     print(f"database: {container.database.dialect.name}; respondents: {args.respondents:,}")
+    print(
+        f"goal: CSV >= 200,000 rows/s at 1M respondents, peak RSS < 200 MB; cores: {os.cpu_count()}"
+    )
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
     rate = baseline_rows / baseline
     print(f"baseline, ORM row by row ({baseline_rows:,} respondents): {rate:,.0f} rows/s")
     runs = [("csv", False)] + [("csv", True)] * args.portable + [("xlsx", False)] * args.xlsx
     for fmt, portable in runs:
-        rows, took, before, peak = in_child(url, fmt, portable)
+        rows, took, before, peak, used = in_child(url, fmt, portable)
         how = "portable path, rows through Python" if portable else "write_export"
         print(
             f"export to {fmt.upper()} ({how}): {rows / took:,.0f} rows/s "
             f"({rows:,} rows in {took:.1f} s; {rows / took / rate:.1f}x the baseline); "
-            f"peak RSS {peak:.0f} MB (a bare child process: {before:.0f} MB)"
+            f"peak RSS {peak:.0f} MB (a bare child process: {before:.0f} MB); {used}; "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
 
 

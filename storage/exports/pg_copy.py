@@ -14,6 +14,7 @@ from psycopg import Cursor
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Connection,
     Integer,
     LargeBinary,
     Select,
@@ -26,13 +27,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import BIT
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from storage.exports.common import Pseudonyms
 from storage.exports.spec import FORMULA_START
 
-BASE32: ColumnClause[Any] = literal_column("'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'")
+PAST_Z: ColumnClause[Any] = literal_column("'[\\]^_`'")  # "Z" + 1 to + 6, as base32 goes on
+DIGITS: ColumnClause[Any] = literal_column("'234567'")
 # to_char of a timestamptz in the session's TimeZone, as isoformat(timespec="seconds") has it.
 ISO_SECONDS: ColumnClause[Any] = literal_column("'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'")
 QUOTE: ColumnClause[Any] = literal_column("''''")  # the SQL literal for one apostrophe
@@ -68,16 +69,26 @@ def digest_bits(contact_id: Any) -> ColumnElement[int]:
 
 
 def pseudonym(bits: Any) -> ColumnElement[str]:
-    """ "R-" and the first 12 base32 characters (60 bits) of the digest, from `digest_bits`."""
-    chars = [
-        func.substr(
-            BASE32,
-            cast(bits.op(">>")(_sql(59 - 5 * i)).op("&")(_sql(31)), Integer) + _sql(1),
-            _sql(1),
-        )
-        for i in range(12)
-    ]
-    return func.concat(literal_column("'R-'"), *chars)
+    """ "R-" and the first 12 base32 characters (60 bits) of the digest, from `digest_bits`.
+
+    Each half of the 60 bits has its six 5-bit groups moved into the low bytes of a bigint
+    (two operations a group), plus 'A' in every byte: one string of "A" to "`", and
+    translate() turns the six past "Z" into "2" to "7": half the CPU of twelve substr()."""
+    halves = [_letters(bits, 34), _letters(bits, 4)]
+    ascii_ = func.convert_from(halves[0].op("||")(halves[1]), literal_column("'UTF8'"))
+    return literal_column("'R-'").op("||")(func.translate(ascii_, PAST_Z, DIGITS))
+
+
+def _letters(bits: Any, low: int) -> ColumnElement[bytes]:
+    """The six groups of bits[low + 29 … low] as six bytes, group value + ord('A')."""
+    spread: Any = None
+    for k in range(6):
+        shift = low + 5 * k - 8 * k  # group k to byte k
+        moved = bits.op(">>")(_sql(shift)) if shift >= 0 else bits.op("<<")(_sql(-shift))
+        term = moved.op("&")(_sql(31 << 8 * k))
+        spread = term if spread is None else spread.op("|")(term)
+    letters = spread.op("+")(_sql(int("41" * 6, 16)))
+    return func.substr(func.int8send(letters, type_=LargeBinary), _sql(3))
 
 
 def stamp(column: Any) -> ColumnElement[str]:
@@ -108,7 +119,7 @@ def _quoted(char: str) -> str:
 
 
 def copy_csv(
-    session: Session,
+    connection: Connection,
     statement: Select[*tuple[Any, ...]],
     config: Mapping[str, str],
     batch: int = 500,
@@ -116,7 +127,6 @@ def copy_csv(
     """The statement's rows as CSV lines, each ending in "\\n", `batch` lines at a time, with
     the settings `config` for the statement only. A line is one row: PostgreSQL sends each in
     its own message."""
-    connection = session.connection()
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )

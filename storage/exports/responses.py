@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
 from conversations.consultations.model import Consultation, Question
@@ -51,11 +51,21 @@ def load_consultation(session: Session, consultation_id: str | None) -> Consulta
 
 
 def pivot(
-    ctx: Context, consultation_id: str, questions: list[Question]
+    ctx: Context,
+    consultation_id: str,
+    questions: list[Question],
+    within: ColumnElement[bool] | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """One row per invite, in start order: its columns, the identities when identifiable,
-    and one column per question (`q0`, `q1`, …) holding the stored value."""
+    and one column per question (`q0`, `q1`, …) holding the stored value. `within` keeps
+    only the invites it holds for (a range of a split export), answers pivoted for them only."""
     answer, invite = ConsultationAnswer, ConsultationInvite
+    only: list[ColumnElement[bool]] = [true() if within is None else within]
+    answered: list[ColumnElement[bool]] = [true()]
+    if within is not None:
+        invited = select(invite.contact_id).where(invite.consultation_id == consultation_id, within)
+        invited = invited.correlate(None)
+        answered = [answer.contact_id.in_(invited)]
     # Grouped on the contact alone, before the join: far cheaper than grouping the joined rows
     # on every invite column, and the same values.
     answers = (
@@ -74,6 +84,7 @@ def pivot(
         .where(
             answer.consultation_id == consultation_id,
             answer.question_id.in_([q.id for q in questions]),
+            *answered,
         )
         .group_by(answer.contact_id)
         .subquery("answers")
@@ -102,7 +113,18 @@ def pivot(
     if ctx.identifiable:
         query = query.outerjoin(ids, ids.c.contact_id == invite.contact_id)
     # By the start time the file shows anyway: the order reveals nothing more (not ids).
-    return query.where(*conditions(ctx, consultation_id)).order_by(invite.started_at, invite.id)
+    query = query.where(*conditions(ctx, consultation_id), *only)
+    return query.order_by(*ORDER)
+
+
+ORDER = (ConsultationInvite.started_at, ConsultationInvite.id)
+
+
+def keys(ctx: Context, consultation_id: str) -> Select[*tuple[Any, ...]]:
+    """The exported invites' sort keys (ORDER), to cut a large export into ranges."""
+    invite = ConsultationInvite
+    query = select(*ORDER).join(Contact, real(invite.contact_id))
+    return query.where(*conditions(ctx, consultation_id))
 
 
 def conditions(ctx: Context, consultation_id: str) -> tuple[Any, ...]:
@@ -154,7 +176,12 @@ def table(session: Session, ctx: Context) -> Table:
         .join(Contact, real(invite.contact_id))
         .where(*conditions(ctx, consultation.id))
     )
-    return Table(header, rows(), count, responses_copy.blocks(session, ctx, query, questions))
+
+    def ranged(within: ColumnElement[bool] | None) -> Select[*tuple[Any, ...]]:
+        return pivot(ctx, consultation.id, questions, within)
+
+    copied = responses_copy.blocks(session, ctx, ranged, questions, keys(ctx, consultation.id))
+    return Table(header, rows(), count, copied)
 
 
 def _cells(question: Question) -> Callable[[str | None], list[Cell]]:

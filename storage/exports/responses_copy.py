@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from conversations.consultations.model import Question
+from storage.exports import pg_parallel
 from storage.exports.common import YES_NO, Blocks, Context, english, number
 from storage.exports.pg_copy import copy_csv, digest_bits, pseudonym, settings, stamp, text
 from storage.exports.spec import Cell, escape
@@ -31,9 +32,14 @@ CRLF = b"\r\n"
 
 
 def blocks(
-    session: Session, ctx: Context, query: Select[*tuple[Any, ...]], questions: list[Question]
+    session: Session,
+    ctx: Context,
+    pivot: Callable[[ColumnElement[bool] | None], Select[*tuple[Any, ...]]],
+    questions: list[Question],
+    keys: Select[*tuple[Any, ...]],
 ) -> Blocks:
-    """The export's CSV rows from COPY on PostgreSQL; None elsewhere (the portable path)."""
+    """The export's CSV rows from COPY on PostgreSQL; None elsewhere (the portable path).
+    `pivot(within)` is the rows of one range; a large export runs its ranges at once."""
 
     def source() -> Iterator[tuple[int, bytes]] | None:
         if session.get_bind().dialect.name != "postgresql":
@@ -41,9 +47,20 @@ def blocks(
         # Marks a stored number the SQL cannot write as Python would; unguessable, so free
         # text cannot pose as one. Only letters and digits: it never makes COPY quote a cell.
         marker = "N" + secrets.token_hex(16)
-        statement = select_cells(ctx, query, questions, marker)
         config = settings(ctx.timezone, ctx.pseudonyms)
-        return crlf_blocks(copy_csv(session, statement, config), marker.encode())
+
+        def convert(batches: Iterator[list[memoryview]]) -> Iterator[tuple[int, bytes]]:
+            return crlf_blocks(batches, marker.encode())
+
+        order = list(keys.selected_columns)
+        split = pg_parallel.ranges(
+            session, keys, order, pg_parallel.PARTS, pg_parallel.MIN_ROWS_PER_PART
+        )
+        if split is None:
+            statement = select_cells(ctx, pivot(None), questions, marker)
+            return convert(copy_csv(session.connection(), statement, config))
+        statements = [select_cells(ctx, pivot(part), questions, marker) for part in split]
+        return pg_parallel.copy_ranges(session, statements, config, convert)
 
     return source
 

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.exports import export
 from conversations.consultations.model import Question
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.db import transaction
-from storage.exports import responses
+from storage.exports import pg_parallel, responses
 from storage.exports.common import Context, Pseudonyms
-from storage.exports.pg_copy import INNER, OUTER
+from storage.exports.pg_copy import INNER, OUTER, digest_bits, pseudonym, settings
 from storage.exports.responses_copy import select_cells
 from storage.exports.spec import ExportRequest, Filters, Mode
 from storage.exports.writers import write_csv, write_csv_blocks
@@ -217,3 +217,48 @@ def test_the_key_is_not_in_the_statement_and_the_settings_are_put_back(awkward: 
 
 def questions(session: Session) -> list[Question]:
     return responses.load_consultation(session, "play-park").questions
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_an_export_cut_into_ranges_run_at_once_is_the_same_file(
+    awkward: World, monkeypatch: pytest.MonkeyPatch, parts: int
+) -> None:
+    if awkward.container.database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setattr(pg_parallel, "PARTS", parts)
+    monkeypatch.setattr(pg_parallel, "MIN_ROWS_PER_PART", 1)
+    invite = ConsultationInvite
+    with transaction(awkward.container.sessions) as session:
+        # Ties on the start time, so some ranges are cut between rows only the id orders,
+        # and a finished invite with no start time, which sorts last.
+        tied = select(Contact.id).where(Contact.code.in_(["AWK0", "AWK1", "AWK3", "AWK4"]))
+        session.execute(update(invite).where(invite.contact_id.in_(tied)).values(started_at=SUMMER))
+        untimed = select(Contact.id).where(Contact.code == "AWK6")
+        session.execute(
+            update(invite).where(invite.contact_id.in_(untimed)).values(started_at=None)
+        )
+    filters = Filters(consultation="play-park", include_free_text=True)
+    for mode in ("pseudonymised", "identifiable"):
+        ctx = context(mode, filters)
+        with transaction(awkward.container.sessions) as session:
+            keys = responses.keys(ctx, "play-park")
+            cut = pg_parallel.ranges(session, keys, list(keys.selected_columns), parts, 1)
+            assert cut is not None and len(cut) == parts
+            portable, copied = both_paths(session, ctx)
+        assert copied == portable
+        assert len(portable.splitlines()) > parts + 1
+
+
+def test_the_database_makes_every_respondent_code_as_python_does(world: World) -> None:
+    if world.container.database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    pseudonyms = Pseudonyms(KEY)
+    ids = func.generate_series(1, 3000).table_valued("value").render_derived()
+    codes = select(ids.c.value, pseudonym(digest_bits(ids.c.value))).order_by(ids.c.value)
+    with transaction(world.container.sessions) as session:
+        for name, value in settings("UTC", pseudonyms).items():
+            session.execute(select(func.set_config(name, value, True)))
+        found = session.execute(codes).all()
+    # 3,000 ids put all 32 letters in each of the 12 places (about 94 times each).
+    assert [code for _, code in found] == [pseudonyms.code(n) for n, _ in found]
+    assert {code[-1] for _, code in found} == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
