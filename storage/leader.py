@@ -99,7 +99,8 @@ class AdvisoryLeader:
             # exited, a moment later; a standby trying in that moment would be refused.
             # If the connection is already gone, the lock went with it.
             with contextlib.suppress(DBAPIError):
-                self.connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                # All: each try_lead while leading took the (re-entrant) lock once more.
+                self.connection.scalar(text("SELECT pg_advisory_unlock_all()"))
         self._drop()
 
     def _drop(self) -> None:

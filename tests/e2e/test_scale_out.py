@@ -26,6 +26,7 @@ from conversations.consultations.model import Audience, Consultation
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.models import Outbox
 from tests.conftest import TELEGRAM_TOKEN, TWILIO_AUTH, TWILIO_SID, make_settings
+from tests.e2e.fault_world import busiest_second, wait
 from tests.e2e.processes import Served, served_env
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
@@ -96,17 +97,6 @@ def _consultation(consultation_id: str, community: str) -> Consultation:
     return replace(consultation, id=consultation_id, audience=audience)
 
 
-def _wait(what: str, predicate: Callable[[], bool], timeout: float, *logs: Served) -> float:
-    """Poll until `predicate`; returns the monotonic time it first held."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return time.monotonic()
-        time.sleep(0.05)
-    tails = "\n".join(f"--- {s.log_path.name} ---\n{s.log_path.read_text()[-3000:]}" for s in logs)
-    pytest.fail(f"timed out waiting for {what}\n{tails}")
-
-
 def _in_log(served: Served, words: str) -> Callable[[], bool]:
     return lambda: words in served.log_path.read_text()
 
@@ -115,16 +105,6 @@ def _ceiling(times: list[float], rate: float) -> tuple[float, float]:
     """(observed sends a second, the most a rate-`rate` bucket of burst `rate` allows)."""
     span = max(times) - min(times)
     return len(times) / span, rate * span + rate
-
-
-def _busiest_second(times: list[float]) -> int:
-    """The most sends in any one-second window."""
-    ordered, busiest, start = sorted(times), 0, 0
-    for end, moment in enumerate(ordered):
-        while ordered[start] <= moment - 1.0:
-            start += 1
-        busiest = max(busiest, end - start + 1)
-    return busiest
 
 
 def test_two_workers_and_two_clocks_send_a_broadcast_once_and_survive_sigkill(
@@ -162,10 +142,10 @@ def test_two_workers_and_two_clocks_send_a_broadcast_once_and_survive_sigkill(
     try:
         leader = Served(tmp_path, env, command="clock")
         processes.append(leader)
-        _wait("the first clock to lead", _in_log(leader, "clock: leading"), 60, leader)
+        wait("the first clock to lead", _in_log(leader, "clock: leading"), 60, leader)
         standby = Served(tmp_path, env, command="clock")
         processes.append(standby)
-        _wait("the second clock to stand by", _in_log(standby, "standing by"), 60, standby)
+        wait("the second clock to stand by", _in_log(standby, "standing by"), 60, standby)
         workers = [Served(tmp_path, env, command="worker") for _ in range(2)]
         processes += workers
 
@@ -181,16 +161,16 @@ def test_two_workers_and_two_clocks_send_a_broadcast_once_and_survive_sigkill(
                 | {(str(c.to), str(c.params["Body"])) for c in fake_twilio.sent()}
             )
 
-        _wait("a third of the broadcast", lambda: sent() >= broadcast // 3, 90, *processes)
+        wait("a third of the broadcast", lambda: sent() >= broadcast // 3, 90, *processes)
         workers[0].stop(kill=True)
         leader.process.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         leader.process.wait(timeout=10)
         due_after_kill = datetime.now(UTC) + timedelta(seconds=0.5)
         launch(container, _consultation("scale-late", "margate"), due_after_kill)
-        took_over = _wait("the standby to lead", _in_log(standby, "clock: leading"), 30, standby)
+        took_over = wait("the standby to lead", _in_log(standby, "clock: leading"), 30, standby)
         total = broadcast + LATE_PARENTS * PER_PARENT
-        _wait("every message", lambda: sent() >= total, 120, *processes)
+        wait("every message", lambda: sent() >= total, 120, *processes)
         time.sleep(2)  # any duplicate would arrive now
     finally:
         for served in reversed(processes):
@@ -217,8 +197,8 @@ def test_two_workers_and_two_clocks_send_a_broadcast_once_and_survive_sigkill(
     duplicates = sum(n - 1 for n in arrivals.values())
     tg_rate, tg_ceiling = _ceiling([c.at for c in telegram], TELEGRAM_RATE)
     sms_rate, sms_ceiling = _ceiling([c.at for c in sms], SMS_RATE)
-    tg_peak = _busiest_second([c.at for c in telegram])
-    sms_peak = _busiest_second([c.at for c in sms])
+    tg_peak = busiest_second([c.at for c in telegram])
+    sms_peak = busiest_second([c.at for c in sms])
     print(
         f"\nscale-out: {len(arrivals)} messages, {duplicates} duplicates, {resent} re-leased;"
         f" telegram {tg_rate:.1f}/s, busiest second {tg_peak} (limit {TELEGRAM_RATE:.0f});"
