@@ -10,6 +10,7 @@ session, get a looser policy of their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +34,13 @@ STATIC_PREFIX = "/admin/static/"
 
 def _headers(path: str, https: bool) -> list[tuple[bytes, bytes]]:
     docs = path.startswith(DOCS_PATHS)
+    no_store = path.startswith(NO_STORE_PREFIXES) and not path.startswith(STATIC_PREFIX)
+    return _headers_for(docs, no_store, https)
+
+
+@lru_cache(maxsize=8)
+def _headers_for(docs: bool, no_store: bool, https: bool) -> list[tuple[bytes, bytes]]:
+    """Built once per kind of path: every webhook call would otherwise encode them again."""
     headers = {
         "content-security-policy": DOCS_CSP if docs else CSP,
         "x-content-type-options": "nosniff",
@@ -43,7 +51,7 @@ def _headers(path: str, https: bool) -> list[tuple[bytes, bytes]]:
     }
     if https:
         headers["strict-transport-security"] = HSTS
-    if path.startswith(NO_STORE_PREFIXES) and not path.startswith(STATIC_PREFIX):
+    if no_store:
         headers["cache-control"] = "no-store"
     return [(name.encode(), value.encode()) for name, value in headers.items()]
 

@@ -38,7 +38,7 @@ class Container:
 
 def build(settings: Settings | None = None, clock: Callable[[], datetime] = utcnow) -> Container:
     settings = settings or Settings()
-    database = make_engine(settings.database_url)
+    database = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessions = session_factory(database)
     engine = Engine(settings.engine_config())
     return Container(

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./elc.db"
+    # Connections each process keeps open. Above this many requests at once, extra ones are
+    # opened and closed per request (a new PostgreSQL backend each time), so size it to the
+    # web process's concurrent webhooks; 10 more may open briefly beyond it.
+    database_pool_size: int = Field(default=20, ge=1)
     secret_key: str | None = None
     environment: str = "development"
     timezone: str = "Europe/London"
