@@ -4,7 +4,8 @@
         [--xlsx] [--portable] [--reuse] [--database-url URL]
 
 Builds that many Feltham respondents to the play-park consultation (uses, how often, the
-multi-select help question and the safety scale), then exports the responses as CSV through
+multi-select help question and the safety scale; on PostgreSQL their start times spread over
+two weeks, as a real consultation's do), then exports the responses as CSV through
 `write_export` (one GROUP BY statement, streamed a thousand rows at a time) and, as the baseline
 in the same run, the obvious way: load every invite as an ORM object, then each one's answers
 with its own query, and write the same CSV (over the first --baseline-respondents). Each
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, false, func, insert, literal, select
+from sqlalchemy import BigInteger, String, cast, false, func, insert, literal, select
 from sqlalchemy.exc import DBAPIError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -108,7 +109,7 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
                 ],
                 invite.add_columns(
                     literal("sms"), literal("12-23m"), literal("finished"), literal(0)
-                ).add_columns(stamp, stamp, stamp),
+                ).add_columns(stamp, *answering(container, stamp)),
             )
         )
         for question, value in ANSWERS:
@@ -129,6 +130,17 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
                 )
             )
     analyze(container)
+
+
+def answering(container, stamp: Any) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
+    """When each parent started and finished: over two weeks, as a real consultation runs, on
+    PostgreSQL (equal start times would mislead its planner as no real data does); the launch
+    moment on SQLite."""
+    if container.database.dialect.name != "postgresql":
+        return stamp, stamp
+    seconds = (cast(Contact.id, BigInteger) * 7919) % (14 * 24 * 3600)
+    started = stamp + func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+    return started, started + func.make_interval(0, 0, 0, 0, 0, 0, 95 + Contact.id % 400)
 
 
 def settings(url: str) -> Settings:

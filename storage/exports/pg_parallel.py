@@ -14,19 +14,38 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 from psycopg import sql
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from storage.exports.pg_copy import copy_csv
 
 Convert = Callable[[Iterator[list[memoryview]]], Iterator[tuple[int, bytes]]]
-# Off (1) until the ranges' plan is fixed: at 1M rows a range's COPY ran for over 7 minutes
-# (benchmarks/RESULTS.md). One per core (up to 8) is the intended setting.
+# Off (1): each range hashes the whole answers table to find its own contacts' answers, so
+# on two cores two ranges took 23.7 s where PostgreSQL's own parallel plan took 15.0 s for 1M
+# respondents (benchmarks/RESULTS.md). Worth trying again with more cores, or with ranges of
+# contact ids that the answers index can scan alone: min(4, os.cpu_count() or 1), say.
 PARTS = 1
 MIN_ROWS_PER_PART = 50_000  # below this a second connection costs more than it saves
 # PostgreSQL's own parallel plan gave every worker the whole pivot to build (loops=3 in
-# EXPLAIN); with one range per core the ranges are the parallelism instead.
-SERIAL = {"max_parallel_workers_per_gather": "0"}
+# EXPLAIN); with one range per core the ranges are the parallelism instead. A range's row
+# count is easily misestimated (many equal start times make it look like one row), and a
+# nested loop over the answers pivot then runs for minutes: hash joins cost seconds at worst.
+SERIAL = {"max_parallel_workers_per_gather": "0", "enable_nestloop": "off", "work_mem": "64MB"}
+# The cuts are placed from a random sample of the rows (no sort of all of them on the way to
+# the first byte), or from every row when the sample is too small to place them well.
+SAMPLE = 0.02
+MIN_SAMPLE_PER_PART = 100
 
 
 def ranges(
@@ -36,6 +55,28 @@ def ranges(
     NULL and sorts last) into `parts` runs of about equal size; None for too few rows."""
     if parts < 2:
         return None
+    sampled = _cuts(session, keys.where(func.random() < SAMPLE), columns, parts)
+    found: Sequence[Any] | None = sampled
+    if sampled is not None and sampled[0][-1] >= parts * MIN_SAMPLE_PER_PART:
+        total = sampled[0][-1] / SAMPLE
+    else:
+        found = _cuts(session, keys, columns, parts)
+        total = found[0][-1] if found else 0
+    if not found or total < parts * min_rows:
+        return None
+    key = tuple_(*columns)
+    bounds = [tuple_(*map(_bound, row[:-1], columns)) for row in found]
+    out: list[ColumnElement[bool]] = [key <= bounds[0]]
+    out += [and_(key > low, key <= high) for low, high in itertools.pairwise(bounds)]
+    out.append(or_(key > bounds[-1], columns[0].is_(None)))
+    return out
+
+
+def _cuts(
+    session: Session, keys: Select[Any], columns: Sequence[Any], parts: int
+) -> Sequence[Any] | None:
+    """The key of the last row of each of the first parts-1 runs of `keys`, each with the
+    row count; None when there are too few rows to cut."""
     numbered = keys.where(columns[0].is_not(None)).add_columns(
         func.row_number().over(order_by=list(columns)).label("n"),
         func.count().over().label("total"),
@@ -47,14 +88,7 @@ def ranges(
     found = session.execute(
         select(*list(k.c)[: len(columns)], total).where(n < total - 1, last).order_by(n)
     ).all()
-    if not found or found[0][-1] < parts * min_rows:
-        return None
-    key = tuple_(*columns)
-    bounds = [tuple_(*map(_bound, row[:-1], columns)) for row in found]
-    out: list[ColumnElement[bool]] = [key <= bounds[0]]
-    out += [and_(key > low, key <= high) for low, high in itertools.pairwise(bounds)]
-    out.append(or_(key > bounds[-1], columns[0].is_(None)))
-    return out
+    return found if len(found) == parts - 1 else None
 
 
 def _bound(value: Any, column: Any) -> ColumnElement[Any]:

@@ -219,14 +219,17 @@ def questions(session: Session) -> list[Question]:
     return responses.load_consultation(session, "play-park").questions
 
 
-@pytest.mark.parametrize("parts", [2, 3, 7])
+@pytest.mark.parametrize(("parts", "sampled"), [(2, False), (3, False), (7, False), (3, True)])
 def test_an_export_cut_into_ranges_run_at_once_is_the_same_file(
-    awkward: World, monkeypatch: pytest.MonkeyPatch, parts: int
+    awkward: World, monkeypatch: pytest.MonkeyPatch, parts: int, sampled: bool
 ) -> None:
     if awkward.container.database.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     monkeypatch.setattr(pg_parallel, "PARTS", parts)
     monkeypatch.setattr(pg_parallel, "MIN_ROWS_PER_PART", 1)
+    if sampled:  # the cuts placed from a sample (here every row is drawn), not from all rows
+        monkeypatch.setattr(pg_parallel, "SAMPLE", 1.0)
+        monkeypatch.setattr(pg_parallel, "MIN_SAMPLE_PER_PART", 1)
     invite = ConsultationInvite
     with transaction(awkward.container.sessions) as session:
         # Ties on the start time, so some ranges are cut between rows only the id orders,
