@@ -87,8 +87,12 @@ def test_a_telegram_429_storm_is_waited_out_and_everything_is_delivered_once(
         url, fake_telegram, fake_twilio, TELEGRAM_RATE=str(rate), OUTBOX_RETRY_SECONDS="0.2"
     )
     worker = Served(tmp_path, env, command="worker")
+    # Each 429 holds the whole channel for RETRY_AFTER; when the holds end with the bucket
+    # nearly empty, the worker probes with one message at a time, so in the worst case every
+    # refusal costs a hold of its own (CI once took over 90 s for the storm).
+    patience = storm * (RETRY_AFTER + 1) + 60
     try:
-        wait("every message", lambda: scalar(url, UNFINISHED) == 0, 90, worker)
+        wait("every message", lambda: scalar(url, UNFINISHED) == 0, patience, worker)
         time.sleep(1.0)  # a stray retry would arrive now
     finally:
         worker.stop()
