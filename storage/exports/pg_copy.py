@@ -41,6 +41,7 @@ EMPTY: ColumnClause[Any] = literal_column("''")
 # The export key reaches the server as a transaction-local setting, bound server-side, never
 # in the text of the (slow, so maybe logged) COPY statement; read once per statement.
 INNER, OUTER = "elc_export.hmac_inner", "elc_export.hmac_outer"
+Line = bytes | memoryview  # one CSV line as COPY sent it, "\n" at its end
 
 
 def settings(timezone: str, pseudonyms: Pseudonyms) -> dict[str, str]:
@@ -99,7 +100,9 @@ def stamp(column: Any) -> ColumnElement[str]:
 def text(value: Any) -> ColumnElement[str]:
     """A text cell as `spec.escape` leaves it; blank for NULL and for '' (which COPY would
     otherwise quote, and the csv module does not)."""
-    formula = func.left(value, 1).in_([literal_column(_quoted(c)) for c in FORMULA_START])
+    # ascii() of the first character against integers: half the cost of comparing left(v, 1)
+    # with six strings (0.5 s of 9 for a million rows), and ascii('') is 0, no formula start.
+    formula = func.ascii(value).in_([literal_column(str(ord(c))) for c in FORMULA_START])
     return func.nullif(case((formula, QUOTE.op("||")(value)), else_=value), EMPTY)
 
 
@@ -107,15 +110,6 @@ def _sql(number: int) -> ColumnElement[int]:
     """An integer written into the statement: COPY's client-side parameters are typed bigint,
     and PostgreSQL has no bigint >> bigint."""
     return literal_column(str(number), Integer)
-
-
-def _quoted(char: str) -> str:
-    """A one-character SQL literal; E'' for the control characters."""
-    if char == "\t":
-        return "E'\\t'"
-    if char == "\r":
-        return "E'\\r'"
-    return "'" + char.replace("'", "''") + "'"
 
 
 def copy_csv(

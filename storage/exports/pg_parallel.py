@@ -1,98 +1,120 @@
-"""One COPY export split into key ranges that PostgreSQL runs at once, one connection each.
+"""One COPY export split into ranges of contact ids that PostgreSQL runs at once, one
+connection each, merged back into the file's order as the rows arrive.
 
-Every range reads the same snapshot (exported by the caller's transaction), so the file is one
-consistent view however the ranges interleave. The first range is streamed to the caller as it
-arrives; the others go to temporary files, appended in order, so memory stays flat.
+Ranges of contact ids, not of the file's order, because each range then reads only its own
+contacts' answers, through the index (a range of start times had to hash every answer to find
+its own). Every range reads the same snapshot (exported by the caller's transaction), so the
+file is one consistent view; each is sorted by the server, and the merge compares a sort key
+of fixed width that each row carries in front, which the merge cuts off again.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
-import tempfile
+import os
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import IO, Any
+from typing import Any
 
 from psycopg import sql
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Engine,
     Select,
     and_,
+    cast,
     func,
     literal,
-    or_,
+    literal_column,
     select,
     text,
-    tuple_,
+    true,
 )
 from sqlalchemy.orm import Session
 
-from storage.exports.pg_copy import copy_csv
+from storage.exports.pg_copy import Line, copy_csv
 
-Convert = Callable[[Iterator[list[memoryview]]], Iterator[tuple[int, bytes]]]
-# Off (1): each range hashes the whole answers table to find its own contacts' answers, so
-# on two cores two ranges took 23.7 s where PostgreSQL's own parallel plan took 15.0 s for 1M
-# respondents (benchmarks/RESULTS.md). Worth trying again with more cores, or with ranges of
-# contact ids that the answers index can scan alone: min(4, os.cpu_count() or 1), say.
-PARTS = 1
+Convert = Callable[[Iterator[Sequence[Line]]], Iterator[tuple[int, bytes]]]
+Within = Callable[[Any], ColumnElement[bool]]
+Ids = Callable[[float | None], Select[Any]]  # the ids to cut; a sample of about that share
+# One range per core, at most four: on two cores two ranges took 6.3 s where PostgreSQL's
+# own parallel plan took 8.3 s for a million respondents (benchmarks/RESULTS.md).
+PARTS = min(4, os.cpu_count() or 1)
 MIN_ROWS_PER_PART = 50_000  # below this a second connection costs more than it saves
-# PostgreSQL's own parallel plan gave every worker the whole pivot to build (loops=3 in
-# EXPLAIN); with one range per core the ranges are the parallelism instead. A range's row
-# count is easily misestimated (many equal start times make it look like one row), and a
-# nested loop over the answers pivot then runs for minutes: hash joins cost seconds at worst.
-SERIAL = {"max_parallel_workers_per_gather": "0", "enable_nestloop": "off", "work_mem": "64MB"}
-# The cuts are placed from a random sample of the rows (no sort of all of them on the way to
-# the first byte), or from every row when the sample is too small to place them well.
+# PostgreSQL's own parallel plan gave every worker the whole answers pivot to build (loops=3
+# in EXPLAIN); the ranges are the parallelism instead. Hash joins cost seconds at worst where
+# a misestimated nested loop over the pivot can run for minutes; the sort stays in memory.
+SERIAL = {"max_parallel_workers_per_gather": "0", "enable_nestloop": "off", "work_mem": "128MB"}
+# The cuts are placed from a sample of the ids, pages drawn at random (no scan and sort of all
+# of them on the way to the first byte: 0.2 s where every id took 0.8 s for a million), or
+# from every id when the sample is too small to place them well.
 SAMPLE = 0.02
 MIN_SAMPLE_PER_PART = 100
+# The sort key in front of each row: the start time in microseconds and the id, each as 16
+# lowercase hex digits (2**60 added: a fixed width for any value that fits in 60 bits), and a
+# start time of NULL as "g"s, which sort after every digit as NULL sorts after every time.
+OFFSET = 1 << 60
+NO_START = "g" * 16
+KEY_WIDTH = 34  # both keys and their commas
 
 
-def ranges(
-    session: Session, keys: Select[Any], columns: Sequence[Any], parts: int, min_rows: int
-) -> list[ColumnElement[bool]] | None:
-    """Conditions cutting the rows of `keys` (in the order of `columns`, whose first may be
-    NULL and sorts last) into `parts` runs of about equal size; None for too few rows."""
+def ranges(session: Session, ids: Ids, parts: int, min_rows: int) -> list[Within] | None:
+    """Conditions on a contact id cutting the ids of `ids(None)` (one column, no NULLs, no
+    repeats) into `parts` runs of about equal size; None for too few rows. `ids(share)` is
+    a sample of them, about that share."""
     if parts < 2:
         return None
-    sampled = _cuts(session, keys.where(func.random() < SAMPLE), columns, parts)
+    sampled = _cuts(session, ids(SAMPLE), parts)
     found: Sequence[Any] | None = sampled
-    if sampled is not None and sampled[0][-1] >= parts * MIN_SAMPLE_PER_PART:
-        total = sampled[0][-1] / SAMPLE
+    if sampled is not None and sampled[0][1] >= parts * MIN_SAMPLE_PER_PART:
+        total = sampled[0][1] / SAMPLE
     else:
-        found = _cuts(session, keys, columns, parts)
-        total = found[0][-1] if found else 0
+        found = _cuts(session, ids(None), parts)
+        total = found[0][1] if found else 0
     if not found or total < parts * min_rows:
         return None
-    key = tuple_(*columns)
-    bounds = [tuple_(*map(_bound, row[:-1], columns)) for row in found]
-    out: list[ColumnElement[bool]] = [key <= bounds[0]]
-    out += [and_(key > low, key <= high) for low, high in itertools.pairwise(bounds)]
-    out.append(or_(key > bounds[-1], columns[0].is_(None)))
-    return out
+    bounds = [None, *(row[0] for row in found), None]
+    return [_between(low, high) for low, high in itertools.pairwise(bounds)]
 
 
-def _cuts(
-    session: Session, keys: Select[Any], columns: Sequence[Any], parts: int
-) -> Sequence[Any] | None:
-    """The key of the last row of each of the first parts-1 runs of `keys`, each with the
-    row count; None when there are too few rows to cut."""
-    numbered = keys.where(columns[0].is_not(None)).add_columns(
-        func.row_number().over(order_by=list(columns)).label("n"),
-        func.count().over().label("total"),
+def _between(low: int | None, high: int | None) -> Within:
+    """Ids above `low` up to `high`; None is no bound."""
+
+    def within(column: Any) -> ColumnElement[bool]:
+        above = true() if low is None else column > low
+        return and_(above, true() if high is None else column <= high)
+
+    return within
+
+
+def _cuts(session: Session, ids: Select[Any], parts: int) -> Sequence[Any] | None:
+    """The last id of each of the first parts-1 runs of `ids`, each with the count of ids;
+    None when there are too few to cut."""
+    column = ids.selected_columns[0]
+    numbered = ids.add_columns(
+        func.row_number().over(order_by=column).label("n"), func.count().over().label("total")
     )
     k = numbered.subquery("k")
     n, total = k.c.n, k.c.total
     # The last row of each of the first parts-1 runs: where n * parts // total steps up.
     last = ((n + 1) * parts) // total > (n * parts) // total
     found = session.execute(
-        select(*list(k.c)[: len(columns)], total).where(n < total - 1, last).order_by(n)
+        select(next(iter(k.c)), total).where(n < total - 1, last).order_by(n)
     ).all()
     return found if len(found) == parts - 1 else None
 
 
-def _bound(value: Any, column: Any) -> ColumnElement[Any]:
-    return literal(value, column.type)
+def sort_key(started_at: Any, id_: Any) -> list[ColumnElement[str]]:
+    """The two columns of KEY_WIDTH that order rows as ORDER BY started_at, id does."""
+    # date_part gives the seconds as a double: exact to the microsecond for any date this
+    # side of the year 2200 (2**53 microseconds), and far cheaper than extract's numeric.
+    micros = cast(func.date_part(literal_column("'epoch'"), started_at) * 1_000_000, BigInteger)
+    offset = literal_column(str(OFFSET), BigInteger)
+    started = func.coalesce(func.to_hex(micros + offset), literal(NO_START))
+    return [started, func.to_hex(id_ + offset)]
 
 
 def copy_ranges(
@@ -100,51 +122,63 @@ def copy_ranges(
     statements: Sequence[Select[Any]],
     config: Mapping[str, str],
     convert: Convert,
+    batch: int = 500,
 ) -> Iterator[tuple[int, bytes]]:
-    """The statements' CSV blocks, in order, as if one statement; all run at once."""
+    """The rows of statements that each start with `sort_key`, merged in its order without
+    it, as CSV blocks; all statements run at once."""
     snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     settings = {**config, **SERIAL}
+    stop = threading.Event()
+    channels: list[queue.Queue[Any]] = [queue.Queue(maxsize=8) for _ in statements]
 
-    def run(statement: Select[Any]) -> Iterator[tuple[int, bytes]]:
-        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
-            raw = connection.connection.driver_connection
-            assert raw is not None
-            # The first statement of the transaction, so it sees the caller's snapshot.
-            set_snapshot = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
-            connection.exec_driver_sql(set_snapshot.as_string(raw))
-            yield from convert(copy_csv(connection, statement, settings))
-            connection.rollback()
+    def run(statement: Select[Any], out: queue.Queue[Any]) -> None:
+        try:
+            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                # The first statement of the transaction, so it sees the caller's snapshot.
+                set_snapshot = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
+                conn.exec_driver_sql(set_snapshot.as_string(raw))
+                for lines in copy_csv(conn, statement, settings):
+                    if not stop.is_set():  # once the reader has gone, read on to the end
+                        out.put([bytes(line) for line in lines])
+                conn.rollback()
+            out.put(None)
+        except BaseException as error:  # handed to the reader, who raises it
+            out.put(error)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, len(statements) - 1))
-    later = [pool.submit(_to_file, run(statement)) for statement in statements[1:]]
+    threads = [
+        threading.Thread(target=run, args=(statement, out), name=f"export-range-{n}", daemon=True)
+        for n, (statement, out) in enumerate(zip(statements, channels, strict=True))
+    ]
+    for thread in threads:
+        thread.start()
+    done = [False] * len(channels)
+
+    def batches() -> Iterator[list[bytes]]:
+        merged = heapq.merge(*(_received(out, done, index) for index, out in enumerate(channels)))
+        while lines := [line[KEY_WIDTH:] for line in itertools.islice(merged, batch)]:
+            yield lines
+
     try:
-        yield from run(statements[0])
-        for future in later:
-            yield from _from_file(*future.result())
+        yield from convert(batches())
     finally:
-        pool.shutdown(wait=True)  # on an early exit too: the ranges still running end first
-        for future in later:
-            if future.exception() is None:
-                future.result()[0].close()
+        stop.set()
+        for out, finished in zip(channels, done, strict=True):
+            while not finished:  # unblock the sender, and let it finish reading
+                item = out.get()
+                finished = item is None or isinstance(item, BaseException)
+        for thread in threads:
+            thread.join()
 
 
-def _to_file(blocks: Iterator[tuple[int, bytes]]) -> tuple[IO[bytes], list[tuple[int, int]]]:
-    """A range's blocks spooled to disk, with each block's (rows, bytes)."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the caller, who closes it)
-    sizes = []
-    try:
-        for rows, block in blocks:
-            spool.write(block)
-            sizes.append((rows, len(block)))
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return spool, sizes
-
-
-def _from_file(spool: IO[bytes], sizes: list[tuple[int, int]]) -> Iterator[tuple[int, bytes]]:
-    for rows, size in sizes:
-        yield rows, spool.read(size)
+def _received(out: queue.Queue[Any], done: list[bool], index: int) -> Iterator[bytes]:
+    """One range's lines as its thread sends them; its error raised here."""
+    while (item := out.get()) is not None:
+        if isinstance(item, BaseException):
+            done[index] = True
+            raise item
+        yield from item
+    done[index] = True

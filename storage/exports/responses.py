@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, tablesample, true
 from sqlalchemy.orm import Session
 
 from conversations.consultations.model import Consultation, Question
@@ -25,6 +25,7 @@ from storage.exports.common import (
     real,
     streamed,
 )
+from storage.exports.pg_parallel import Within
 from storage.exports.spec import Cell, ExportError
 from storage.models import Contact
 
@@ -54,18 +55,18 @@ def pivot(
     ctx: Context,
     consultation_id: str,
     questions: list[Question],
-    within: ColumnElement[bool] | None = None,
+    within: Within | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """One row per invite, in start order: its columns, the identities when identifiable,
-    and one column per question (`q0`, `q1`, …) holding the stored value. `within` keeps
-    only the invites it holds for (a range of a split export), answers pivoted for them only."""
+    and one column per question (`q0`, `q1`, …) holding the stored value. `within(column)`
+    keeps only the contacts whose id it holds for (a range of a split export), on the
+    invites, the contacts and the answers alike, so each range pivots its own answers only."""
     answer, invite = ConsultationAnswer, ConsultationInvite
-    only: list[ColumnElement[bool]] = [true() if within is None else within]
+    only: list[ColumnElement[bool]] = [true()]
     answered: list[ColumnElement[bool]] = [true()]
     if within is not None:
-        invited = select(invite.contact_id).where(invite.consultation_id == consultation_id, within)
-        invited = invited.correlate(None)
-        answered = [answer.contact_id.in_(invited)]
+        only = [within(invite.contact_id), within(Contact.id)]
+        answered = [within(answer.contact_id)]
     # Grouped on the contact alone, before the join: far cheaper than grouping the joined rows
     # on every invite column, and the same values.
     answers = (
@@ -120,10 +121,16 @@ def pivot(
 ORDER = (ConsultationInvite.started_at, ConsultationInvite.id)
 
 
-def keys(ctx: Context, consultation_id: str) -> Select[*tuple[Any, ...]]:
-    """The exported invites' sort keys (ORDER), to cut a large export into ranges."""
+def contact_ids(
+    ctx: Context, consultation_id: str, sample: float | None = None
+) -> Select[*tuple[Any, ...]]:
+    """The exported invites' contact ids, to cut a large export into ranges of them; with
+    `sample`, only those of about that share of the invites (whole pages drawn at random)."""
     invite = ConsultationInvite
-    query = select(*ORDER).join(Contact, real(invite.contact_id))
+    query = select(invite.contact_id).join(Contact, real(invite.contact_id))
+    if sample is not None:
+        drawn = tablesample(invite.__table__, func.system(sample * 100), name="drawn")
+        query = query.where(invite.id.in_(select(drawn.c.id)))
     return query.where(*conditions(ctx, consultation_id))
 
 
@@ -177,10 +184,13 @@ def table(session: Session, ctx: Context) -> Table:
         .where(*conditions(ctx, consultation.id))
     )
 
-    def ranged(within: ColumnElement[bool] | None) -> Select[*tuple[Any, ...]]:
+    def ranged(within: Within | None) -> Select[*tuple[Any, ...]]:
         return pivot(ctx, consultation.id, questions, within)
 
-    copied = responses_copy.blocks(session, ctx, ranged, questions, keys(ctx, consultation.id))
+    def ids(sample: float | None) -> Select[*tuple[Any, ...]]:
+        return contact_ids(ctx, consultation.id, sample)
+
+    copied = responses_copy.blocks(session, ctx, ranged, questions, ids)
     return Table(header, rows(), count, copied)
 
 

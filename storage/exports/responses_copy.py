@@ -6,17 +6,36 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from conversations.consultations.model import Question
 from storage.exports import pg_parallel
 from storage.exports.common import YES_NO, Blocks, Context, english, number
-from storage.exports.pg_copy import copy_csv, digest_bits, pseudonym, settings, stamp, text
+from storage.exports.pg_copy import (
+    Line,
+    copy_csv,
+    digest_bits,
+    pseudonym,
+    settings,
+    stamp,
+    text,
+)
 from storage.exports.spec import Cell, escape
 
 # Stored numbers whose cell the portable path writes unchanged (int() or float()'s shortest
@@ -34,12 +53,13 @@ CRLF = b"\r\n"
 def blocks(
     session: Session,
     ctx: Context,
-    pivot: Callable[[ColumnElement[bool] | None], Select[*tuple[Any, ...]]],
+    pivot: Callable[[pg_parallel.Within | None], Select[*tuple[Any, ...]]],
     questions: list[Question],
-    keys: Select[*tuple[Any, ...]],
+    ids: pg_parallel.Ids,
 ) -> Blocks:
     """The export's CSV rows from COPY on PostgreSQL; None elsewhere (the portable path).
-    `pivot(within)` is the rows of one range; a large export runs its ranges at once."""
+    `pivot(within)` is the rows of the contacts `within` holds for, `ids(sample)` their ids:
+    a large export runs ranges of them at once."""
 
     def source() -> Iterator[tuple[int, bytes]] | None:
         if session.get_bind().dialect.name != "postgresql":
@@ -49,23 +69,22 @@ def blocks(
         marker = "N" + secrets.token_hex(16)
         config = settings(ctx.timezone, ctx.pseudonyms)
 
-        def convert(batches: Iterator[list[memoryview]]) -> Iterator[tuple[int, bytes]]:
+        def convert(batches: Iterator[Sequence[Line]]) -> Iterator[tuple[int, bytes]]:
             return crlf_blocks(batches, marker.encode())
 
-        order = list(keys.selected_columns)
-        split = pg_parallel.ranges(
-            session, keys, order, pg_parallel.PARTS, pg_parallel.MIN_ROWS_PER_PART
-        )
+        split = pg_parallel.ranges(session, ids, pg_parallel.PARTS, pg_parallel.MIN_ROWS_PER_PART)
         if split is None:
             statement = select_cells(ctx, pivot(None), questions, marker)
             return convert(copy_csv(session.connection(), statement, config))
-        statements = [select_cells(ctx, pivot(part), questions, marker) for part in split]
+        statements = [
+            select_cells(ctx, pivot(part), questions, marker, keyed=True) for part in split
+        ]
         return pg_parallel.copy_ranges(session, statements, config, convert)
 
     return source
 
 
-def crlf_blocks(batches: Iterator[list[memoryview]], marker: bytes) -> Iterator[tuple[int, bytes]]:
+def crlf_blocks(batches: Iterator[Sequence[Line]], marker: bytes) -> Iterator[tuple[int, bytes]]:
     """Each batch of COPY lines as one block with the csv module's line ends; a line with a
     marked number is parsed and written again by Python (rare: only odd stored numbers)."""
     for lines in batches:
@@ -89,9 +108,14 @@ def _rewritten(line: bytes, marker: bytes) -> bytes:
 
 
 def select_cells(
-    ctx: Context, query: Select[*tuple[Any, ...]], questions: list[Question], marker: str
+    ctx: Context,
+    query: Select[*tuple[Any, ...]],
+    questions: list[Question],
+    marker: str,
+    keyed: bool = False,
 ) -> Select[*tuple[Any, ...]]:
-    """The rows of `query` (responses.pivot) as the text of their CSV cells, in its order."""
+    """The rows of `query` (responses.pivot) as the text of their CSV cells, in its order;
+    `keyed`, each row starts with the merge's sort key (pg_parallel.sort_key)."""
     p = query.order_by(None).subquery("pivot")
     c = p.c
     columns: list[Any] = [
@@ -116,7 +140,9 @@ def select_cells(
     order = (c.started_at.label("started_at"), c.id.label("id"))
     base = select(bits, *named, *order).order_by(*order).offset(0).subquery("base")
     cells_ = [base.c[f"c{index}"] for index in range(len(named))]
-    return select(pseudonym(base.c.bits), *cells_).order_by(base.c.started_at, base.c.id)
+    key = pg_parallel.sort_key(base.c.started_at, base.c.id) if keyed else []
+    out = select(*key, pseudonym(base.c.bits), *cells_)
+    return out.order_by(base.c.started_at, base.c.id)
 
 
 def cells(question: Question, value: Any, marker: str) -> list[ColumnElement[Any]]:
@@ -141,8 +167,14 @@ def cells(question: Question, value: Any, marker: str) -> list[ColumnElement[Any
         )
         return [case((plain, value), else_=literal(marker).op("||")(value))]
     if question.type == "yesno":
-        return [text(case(YES_NO, value=value, else_=value))]
+        return [labelled(YES_NO, value)]
     if question.type == "choice" and question.options:
-        labels = {o.id: english(o.text) for o in question.options}
-        return [text(case(labels, value=value, else_=value))]
+        return [labelled({o.id: english(o.text) for o in question.options}, value)]
     return [text(value)]
+
+
+def labelled(labels: dict[str, str], value: Any) -> ColumnElement[str]:
+    """The label of a stored option id, escaped here in Python; any other value as text.
+    (text() around the whole CASE would evaluate the CASE three times a row.)"""
+    cells = {key: literal(escape(label)) if label else null() for key, label in labels.items()}
+    return case(cells, value=value, else_=text(value))

@@ -9,11 +9,15 @@ numbers, summer time, fractions of a second).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from psycopg.errors import DataError
+from sqlalchemy import Select, case, func, literal, literal_column, null, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.exports import export
@@ -244,8 +248,8 @@ def test_an_export_cut_into_ranges_run_at_once_is_the_same_file(
     for mode in ("pseudonymised", "identifiable"):
         ctx = context(mode, filters)
         with transaction(awkward.container.sessions) as session:
-            keys = responses.keys(ctx, "play-park")
-            cut = pg_parallel.ranges(session, keys, list(keys.selected_columns), parts, 1)
+            ids = partial(responses.contact_ids, ctx, "play-park")
+            cut = pg_parallel.ranges(session, ids, parts, 1)
             assert cut is not None and len(cut) == parts
             portable, copied = both_paths(session, ctx)
         assert copied == portable
@@ -265,3 +269,50 @@ def test_the_database_makes_every_respondent_code_as_python_does(world: World) -
     # 3,000 ids put all 32 letters in each of the 12 places (about 94 times each).
     assert [code for _, code in found] == [pseudonyms.code(n) for n, _ in found]
     assert {code[-1] for _, code in found} == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
+def numbered_ranges(parity: int) -> Select[Any]:
+    """Rows n of 1..3000 with n % 2 == parity, each with the merge's sort key in front: many
+    ties on the start time, some at the microsecond, and every seventh row without one."""
+    n = func.generate_series(1, 3000).table_valued("value").render_derived().c.value
+    offset = func.make_interval(0, 0, 0, 0, 0, 0, (n * 37 % 50) / literal(1_000_000.0))
+    started = case((n % 7 == 0, null()), else_=literal(SUMMER) + offset)
+    query = select(*pg_parallel.sort_key(started, n), n).where(n % 2 == parity)
+    return query.order_by(started, n)
+
+
+def joined(batches: Iterator[Sequence[bytes | memoryview]]) -> Iterator[tuple[int, bytes]]:
+    return ((len(lines), b"".join(lines)) for lines in batches)
+
+
+def test_ranges_are_merged_in_start_order_and_an_early_stop_ends_every_range(world: World) -> None:
+    if world.container.database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    statements = [numbered_ranges(0), numbered_ranges(1)]
+
+    def when(n: int) -> tuple[bool, int, int]:
+        return (True, 0, n) if n % 7 == 0 else (False, n * 37 % 50, n)
+
+    with transaction(world.container.sessions) as session:
+        blocks = pg_parallel.copy_ranges(session, statements, {}, joined, batch=100)
+        merged = b"".join(block for _, block in blocks)
+    assert [int(line) for line in merged.splitlines()] == sorted(range(1, 3001), key=when)
+    pool = world.container.database.pool
+    with transaction(world.container.sessions) as session:
+        session.connection()
+        before = pool.checkedout()  # type: ignore[attr-defined]
+        blocks = pg_parallel.copy_ranges(session, statements, {}, joined, batch=10)
+        assert next(blocks)[0] == 10
+        blocks.close()  # the reader stops after one block: both ranges end, connections back
+        assert pool.checkedout() == before  # type: ignore[attr-defined]
+        assert not [t for t in threading.enumerate() if t.name.startswith("export-range")]
+
+
+def test_a_failing_range_fails_the_export(world: World) -> None:
+    if world.container.database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    broken = numbered_ranges(1).add_columns(literal(1) / (literal_column("value") - 2001))
+    with transaction(world.container.sessions) as session:
+        blocks = pg_parallel.copy_ranges(session, [numbered_ranges(0), broken], {}, joined)
+        with pytest.raises(DataError, match="division by zero"):
+            list(blocks)
