@@ -7,7 +7,9 @@ depend on the path that made it (tests/integration/test_export_copy.py compares 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg import Copy, Cursor, pq
@@ -123,6 +125,17 @@ def copy_csv(
     """The statement's rows as CSV lines, each ending in "\\n", `batch` lines at a time, with
     the settings `config` for the statement only. A line is one row: PostgreSQL sends each in
     its own message."""
+    with copying(connection, statement, config) as lines:
+        while chunk := list(itertools.islice(lines, batch)):
+            yield chunk
+
+
+@contextmanager
+def copying(
+    connection: Connection, statement: Select[*tuple[Any, ...]], config: Mapping[str, str]
+) -> Iterator[Iterator[memoryview]]:
+    """The statement's COPY started, with the settings `config` for it only, and its lines
+    (each ending in "\\n") to read within the block. Starting waits for the first row."""
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
@@ -134,14 +147,7 @@ def copy_csv(
         previous = [_setting(cursor, name) for name in names]
         _set(cursor, config)
         with cursor.copy(sql, compiled.params) as copy:
-            lines: list[memoryview] = []
-            for line in _received(copy, raw.pgconn, raw.info.encoding):
-                lines.append(line)
-                if len(lines) == batch:
-                    yield lines
-                    lines = []
-            if lines:
-                yield lines
+            yield _received(copy, raw.pgconn, raw.info.encoding)
         # Only on success: a failure rolls the transaction, and SET LOCAL with it, back.
         _set(cursor, {name: value or "" for name, value in zip(names, previous, strict=True)})
 

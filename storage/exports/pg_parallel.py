@@ -13,9 +13,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import queue
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Any
 
 from psycopg import sql
@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.exports.pg_copy import Line, copy_csv
+from storage.exports.pg_copy import Line, copying
 
 Convert = Callable[[Iterator[Sequence[Line]]], Iterator[tuple[int, bytes]]]
 Within = Callable[[Any], ColumnElement[bool]]
@@ -130,55 +130,38 @@ def copy_ranges(
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     settings = {**config, **SERIAL}
-    stop = threading.Event()
-    channels: list[queue.Queue[Any]] = [queue.Queue(maxsize=8) for _ in statements]
 
-    def run(statement: Select[Any], out: queue.Queue[Any]) -> None:
+    def start(statement: Select[Any]) -> tuple[ExitStack, Iterator[memoryview]]:
+        """One range's COPY, on a connection of its own, and its lines."""
+        opened = ExitStack()
         try:
-            with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-                raw = conn.connection.driver_connection
-                assert raw is not None
-                # The first statement of the transaction, so it sees the caller's snapshot.
-                set_snapshot = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
-                conn.exec_driver_sql(set_snapshot.as_string(raw))
-                for lines in copy_csv(conn, statement, settings):
-                    if not stop.is_set():  # once the reader has gone, read on to the end
-                        out.put([bytes(line) for line in lines])
-                conn.rollback()
-            out.put(None)
-        except BaseException as error:  # handed to the reader, who raises it
-            out.put(error)
+            connection = opened.enter_context(
+                engine.connect().execution_options(isolation_level="REPEATABLE READ")
+            )
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            # The first statement of the transaction, so it sees the caller's snapshot.
+            set_snapshot = sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot))
+            connection.exec_driver_sql(set_snapshot.as_string(raw))
+            return opened, opened.enter_context(copying(connection, statement, settings))
+        except BaseException:
+            opened.close()
+            raise
 
-    threads = [
-        threading.Thread(target=run, args=(statement, out), name=f"export-range-{n}", daemon=True)
-        for n, (statement, out) in enumerate(zip(statements, channels, strict=True))
-    ]
-    for thread in threads:
-        thread.start()
-    done = [False] * len(channels)
+    with ExitStack() as ranges_:
+        # Starting a COPY waits until its first row is ready, after the range's whole sort,
+        # so each is started in a thread of its own; then this thread reads them all, which
+        # costs far less than threads taking turns with the GIL for every line.
+        with ThreadPoolExecutor(max_workers=len(statements)) as pool:
+            futures = [pool.submit(start, statement) for statement in statements]
+            for future in futures:
+                if future.exception() is None:
+                    ranges_.enter_context(future.result()[0])
+        sources = [future.result()[1] for future in futures]  # the first failure, raised
+        merged = heapq.merge(*(map(bytes, lines) for lines in sources))
 
-    def batches() -> Iterator[list[bytes]]:
-        merged = heapq.merge(*(_received(out, done, index) for index, out in enumerate(channels)))
-        while lines := [line[KEY_WIDTH:] for line in itertools.islice(merged, batch)]:
-            yield lines
+        def batches() -> Iterator[list[bytes]]:
+            while lines := [line[KEY_WIDTH:] for line in itertools.islice(merged, batch)]:
+                yield lines
 
-    try:
         yield from convert(batches())
-    finally:
-        stop.set()
-        for out, finished in zip(channels, done, strict=True):
-            while not finished:  # unblock the sender, and let it finish reading
-                item = out.get()
-                finished = item is None or isinstance(item, BaseException)
-        for thread in threads:
-            thread.join()
-
-
-def _received(out: queue.Queue[Any], done: list[bool], index: int) -> Iterator[bytes]:
-    """One range's lines as its thread sends them; its error raised here."""
-    while (item := out.get()) is not None:
-        if isinstance(item, BaseException):
-            done[index] = True
-            raise item
-        yield from item
-    done[index] = True

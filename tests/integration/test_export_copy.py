@@ -9,7 +9,6 @@ numbers, summer time, fractions of a second).
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -305,7 +304,10 @@ def test_ranges_are_merged_in_start_order_and_an_early_stop_ends_every_range(wor
         assert next(blocks)[0] == 10
         blocks.close()  # the reader stops after one block: both ranges end, connections back
         assert pool.checkedout() == before  # type: ignore[attr-defined]
-        assert not [t for t in threading.enumerate() if t.name.startswith("export-range")]
+        copying = select(func.count()).where(
+            text("state = 'active' AND query LIKE 'COPY (%' AND pid <> pg_backend_pid()")
+        )
+        assert session.scalar(copying.select_from(text("pg_stat_activity"))) == 0
 
 
 def test_a_failing_range_fails_the_export(world: World) -> None:
