@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Table, and_, any_, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
@@ -129,6 +141,10 @@ def claim_due(
         .join(Contact, Contact.id == Outbox.contact_id, isouter=True)
         .join(ContactIdentity, ContactIdentity.id == Outbox.identity_id, isouter=True)
         .where(
+            # Implied by _due; written as ix_outbox_claim's own condition (literals, not bound
+            # values) so that SQLite, which matches a partial index's condition term by term,
+            # can use it too.
+            Outbox.status.in_([literal_column("'queued'"), literal_column("'sending'")]),
             _due(now),  # type: ignore[arg-type]
             Outbox.channel.in_(channels),
             or_(Contact.id.is_(None), Contact.is_simulated.is_(False)),
@@ -142,7 +158,9 @@ def claim_due(
         .limit(limit)
     )
     if replies_only:  # quiet hours: proactive messages wait until morning
-        query = query.where(Outbox.kind == MessageKind.REPLY.value)
+        # Every reply, and only a reply, has priority 0: said too, it ends the walk along
+        # ix_outbox_claim at the last reply instead of at the end of a night's queued tips.
+        query = query.where(Outbox.kind == MessageKind.REPLY.value, Outbox.priority == 0)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Outbox)
     claimed: list[Claim] = []
