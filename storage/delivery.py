@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from conversations.types import MessageKind
 from storage.base import affected
 from storage.inbound import insert_ignoring_duplicates
-from storage.models import Contact, ContactIdentity, Outbox, RateBucket
+from storage.models import OUTBOX_WAITING, Contact, ContactIdentity, Outbox, RateBucket
 
 # Twilio gives no ordering guarantee: a provider status only ever moves up this ladder.
 STATUS_RANK = {
@@ -114,7 +114,7 @@ def claim_due(
         # Redundant with the test below, but it lets the probe be one ix_outbox_identity
         # lookup: without it PostgreSQL, told by statistics from a mostly-sent outbox that
         # few rows are queued, scanned every queued row's index entry for each candidate.
-        earlier.status.in_(("queued", "sending")),
+        earlier.status.in_(OUTBOX_WAITING),
         earlier.id < Outbox.id,
         earlier.priority <= Outbox.priority,
         or_(
@@ -141,9 +141,8 @@ def claim_due(
         .join(Contact, Contact.id == Outbox.contact_id, isouter=True)
         .join(ContactIdentity, ContactIdentity.id == Outbox.identity_id, isouter=True)
         .where(
-            # Implied by _due; written as ix_outbox_claim's own condition (literals, not bound
-            # values) so that SQLite, which matches a partial index's condition term by term,
-            # can use it too.
+            # OUTBOX_WAITING (implied by _due) as ix_outbox_claim's condition, in literals: SQLite
+            # matches a partial index's condition term by term, bound values never match.
             Outbox.status.in_([literal_column("'queued'"), literal_column("'sending'")]),
             _due(now),  # type: ignore[arg-type]
             Outbox.channel.in_(channels),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from storage.consultation_models import Consultation, ConsultationAnswer, ConsultationInvite
 from storage.event_models import EventRsvp
 from storage.models import (
+    OUTBOX_WAITING,
     Child,
     Consent,
     Contact,
@@ -103,7 +104,7 @@ def erase(session: Session, contact_id: int, now: datetime, *, keep_identity: bo
     if keep_identity:  # replies already queued (a button's acknowledgement) still go out
         mine = Outbox.contact_id == contact_id
         _delete(session, Outbox, and_(mine, Outbox.status == "queued", Outbox.kind != "reply"))
-        _blank(session, and_(mine, Outbox.status.not_in(("queued", "sending"))))
+        _blank(session, and_(mine, Outbox.status.not_in(OUTBOX_WAITING)))
         return
     _forget_outbox(session, Outbox.contact_id == contact_id)
     identities = select(ContactIdentity.id).where(ContactIdentity.contact_id == contact_id)
@@ -143,9 +144,7 @@ def finish(session: Session, now: datetime, contact_ids: Iterable[int] | None = 
 
     `contact_ids` limits the look to those contacts (the dispatcher's hint); returns how many.
     """
-    waiting = exists().where(
-        Outbox.contact_id == Contact.id, Outbox.status.in_(("queued", "sending"))
-    )
+    waiting = exists().where(Outbox.contact_id == Contact.id, Outbox.status.in_(OUTBOX_WAITING))
     query = select(Contact.id).where(
         Contact.erased_at.is_not(None), or_(~waiting, Contact.erased_at <= now - GRACE)
     )

@@ -145,7 +145,8 @@ class InboundMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200))
 
 
-OUTBOX_WAITING = "status IN ('queued', 'sending')"  # the rows a claim can take
+OUTBOX_WAITING = ("queued", "sending")  # an outbox row not yet sent: what a claim can take
+_WAITING_SQL = "status IN (" + ", ".join(f"'{status}'" for status in OUTBOX_WAITING) + ")"
 
 
 class Outbox(Base):
@@ -168,8 +169,8 @@ class Outbox(Base):
             "priority",
             "not_before",
             "id",
-            postgresql_where=text(OUTBOX_WAITING),
-            sqlite_where=text(OUTBOX_WAITING),
+            postgresql_where=text(_WAITING_SQL),
+            sqlite_where=text(_WAITING_SQL),
         ),
     )
 

@@ -18,7 +18,7 @@ from storage import erasure
 from storage.base import affected
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer
-from storage.models import Contact, InboundMessage, InboxItem, InboxReply, Outbox
+from storage.models import OUTBOX_WAITING, Contact, InboundMessage, InboxItem, InboxReply, Outbox
 
 # What a blanked outbox row holds: still a (empty) text message, marked as removed.
 BLANK_MESSAGE: dict[str, Any] = {"text": "", "locales": [], "choices": [], "removed": True}
@@ -61,7 +61,7 @@ def _bodies(now: datetime, periods: Periods) -> dict[str, tuple[Any, ColumnEleme
             Outbox,
             and_(
                 Outbox.created_at < cutoff,
-                Outbox.status.not_in(("queued", "sending")),
+                Outbox.status.not_in(OUTBOX_WAITING),
                 Outbox.message["removed"].as_string().is_(None),
             ),
         ),

@@ -177,12 +177,7 @@ def table(session: Session, ctx: Context) -> Table:
                 answers += make(value)
             yield [*fixed, *answers]
 
-    invite = ConsultationInvite
-    count = (
-        select(invite.id)
-        .join(Contact, real(invite.contact_id))
-        .where(*conditions(ctx, consultation.id))
-    )
+    count = contact_ids(ctx, consultation.id)  # one row per exported invite
 
     def ranged(within: Within | None) -> Select[*tuple[Any, ...]]:
         return pivot(ctx, consultation.id, questions, within)
