@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--web", action="store_true", help="through create_app and TestClient")
     parser.add_argument("--profile", default="cprofile", choices=["cprofile", "none"])
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--batch", type=int, default=1, help="chats side by side, received together (group commit)"
+    )
     args = parser.parse_args()
     url = fresh_database(args.database_url)
     os.environ["BENCH_DATABASE_URL"] = url
@@ -83,14 +86,29 @@ def main() -> None:
         for update in script(10_000 + n, (10_000 + n) * 10):
             send(update)
     statements.clear()
-    updates = [u for n in range(args.chats) for u in script(20_000 + n, (20_000 + n) * 10)]
+    chats = [script(20_000 + n, (20_000 + n) * 10) for n in range(args.chats)]
+    updates = [u for chat in chats for u in chat]
+    if args.batch > 1:  # each step of `--batch` chats at once, through `receive_many`
+        groups = [chats[i : i + args.batch] for i in range(0, len(chats), args.batch)]
+        batches = [[chat[step] for chat in group] for group in groups for step in range(7)]
+
+        def send_all() -> None:
+            for batch in batches:
+                messages = [update_to_inbound(u, datetime.now(UTC)) for u in batch]
+                container.inbound.receive_many([m for m in messages if m is not None])
+
+    else:
+
+        def send_all() -> None:
+            for update in updates:
+                send(update)
+
     profiler: Any = None
     if args.profile == "cprofile":
         profiler = cProfile.Profile()
         profiler.enable()
     started, cpu = time.perf_counter(), time.process_time()
-    for update in updates:
-        send(update)
+    send_all()
     took, cpu = time.perf_counter() - started, time.process_time() - cpu
     if args.profile == "cprofile":
         profiler.disable()

@@ -78,22 +78,8 @@ class InboundService:
         try:
             try:
                 with transaction(self.sessions) as session:
-                    contact, identity = self._sender(session, message, simulated)
-                    known = contact_context.load(session, contact.id, with_pending=True)
-                    now = self.clock()
-                    # Nothing older waiting (the usual case): store it already marked processed,
-                    # as its effects commit with it, and process it from what was just read.
-                    alone = not known.earlier_pending
-                    new_id = inbound.store_inbound(
-                        session, message, contact.id, processed_at=now if alone else None
-                    )
-                    if new_id is None:
-                        return Receipt(Outcome.DUPLICATE, contact.id)
-                    if not alone:
-                        self._process(session, contact, identity)
-                    elif contact.erased_at is None:  # erased: nothing to answer
-                        self._process_one(session, contact, identity, message, new_id, now, known)
-                    return Receipt(Outcome.PROCESSED, contact.id)
+                    sender = self._sender(session, message, simulated)
+                    return self._receive_in(session, message, sender)
             except OperationalError:
                 raise
             except Exception as error:
@@ -103,13 +89,75 @@ class InboundService:
         except OperationalError as error:
             raise DatabaseUnavailable(str(error.orig)[:200]) from error
 
+    def receive_many(self, messages: list[InboundMessage]) -> list[Receipt]:
+        """Messages that arrived together, received in one transaction (group commit).
+
+        Each is stored and processed as `receive` would, in arrival order, and all commit at
+        once: one commit's cost for the lot. All or nothing: should anything fail (a bug in one
+        message's processing, a deadlock, the database), the error is raised and nothing of the
+        batch is kept, so that each can be received again on its own (`bot.group_commit`).
+        """
+        messages = [storable(message) for message in messages]
+        with transaction(self.sessions) as session:
+            found = inbound.locked_senders(
+                session, [(message.channel, message.address) for message in messages]
+            )
+            receipts, touched = [], set()
+            for message in messages:
+                key = (message.channel.value, message.address)
+                sender = found.get(key)
+                if sender is None:  # a first message: none was found for it just now
+                    sender = found[key] = self._sender(session, message, False, looked_up=True)
+                contact_id = sender[1].id
+                receipts.append(self._receive_in(session, message, sender, contact_id in touched))
+                touched.add(contact_id)
+            return receipts
+
+    def _receive_in(
+        self,
+        session: Session,
+        message: InboundMessage,
+        sender: tuple[ContactIdentity, Contact],
+        touched: bool = False,
+    ) -> Receipt:
+        """Store one message from a locked sender, and process it, in `session`'s transaction.
+
+        `touched`: whether an earlier message of this transaction changed this contact.
+        """
+        identity, contact = sender
+        if touched:
+            known = contact_context.load(session, contact.id, with_pending=True)
+        else:
+            # Nothing pending is this contact's, so the batch's changes so far need not be
+            # flushed first: they are flushed together, once, at commit.
+            with session.no_autoflush:
+                known = contact_context.load(session, contact.id, with_pending=True)
+        now = self.clock()
+        # Nothing older waiting (the usual case): store it already marked processed,
+        # as its effects commit with it, and process it from what was just read.
+        alone = not known.earlier_pending
+        new_id = inbound.store_inbound(
+            session, message, contact.id, processed_at=now if alone else None
+        )
+        if new_id is None:
+            return Receipt(Outcome.DUPLICATE, contact.id)
+        if not alone:
+            self._process(session, contact, identity)
+        elif contact.erased_at is None:  # erased: nothing to answer
+            self._process_one(session, contact, identity, message, new_id, now, known)
+        return Receipt(Outcome.PROCESSED, contact.id)
+
     def _sender(
-        self, session: Session, message: InboundMessage, simulated: bool
-    ) -> tuple[Contact, ContactIdentity]:
-        """The sender's contact, locked until commit (created on their first message)."""
-        found = inbound.locked_sender(session, message.channel, message.address)
+        self, session: Session, message: InboundMessage, simulated: bool, looked_up: bool = False
+    ) -> tuple[ContactIdentity, Contact]:
+        """The sender's identity and contact, locked until commit (created on a first message).
+
+        `looked_up`: this transaction has just found no identity for the address."""
+        found = (
+            None if looked_up else inbound.locked_sender(session, message.channel, message.address)
+        )
         if found is not None:
-            return found[1], found[0]
+            return found
         identity = contacts.find_or_create(
             session,
             message.channel,
@@ -119,11 +167,11 @@ class InboundService:
             simulated=simulated,
             looked_up=True,
         )
-        return contacts.lock(session, identity.contact_id), identity
+        return identity, contacts.lock(session, identity.contact_id)
 
     def _keep_failed(self, message: InboundMessage, simulated: bool, error: str) -> Receipt:
         with transaction(self.sessions) as session:
-            contact, _ = self._sender(session, message, simulated)
+            _, contact = self._sender(session, message, simulated)
             stored = inbound.store_inbound(session, message, contact.id)
             if stored is None:  # stored meanwhile by a retry that went through
                 return Receipt(Outcome.DUPLICATE, contact.id)

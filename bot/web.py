@@ -19,6 +19,7 @@ from admin.public import public_router
 from bot.clock import start_background_clock
 from bot.container import Container
 from bot.desks.build import dashboard_services
+from bot.group_commit import GroupCommit
 from bot.runtime import StatusService, run_workers, settle_heap
 from bot.staff import StaffService
 from storage.db import is_reachable
@@ -55,9 +56,10 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
     services = dashboard_services(container)
     # Webhooks first: routes are matched in order, and a provider's calls are most of the
     # traffic; behind the dashboard's routes, matching cost a webhook call 14% of its CPU.
+    inbound = GroupCommit(container.inbound)  # concurrent webhooks share a transaction
     app.include_router(
         telegram_router(
-            container.inbound,
+            inbound,
             settings.telegram_webhook_secret,
             settings.telegram_webhook_secret_previous,
         ),
@@ -65,7 +67,7 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
     )
     app.include_router(
         twilio_router(
-            container.inbound,
+            inbound,
             StatusService(container),
             settings.twilio_auth_token,
             settings.public_base_url,

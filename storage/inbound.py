@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,32 @@ def locked_sender(
     return None if found is None else (found[0], found[1])
 
 
+def locked_senders(
+    session: Session, addresses: list[tuple[Channel, str]]
+) -> dict[tuple[str, str], tuple[ContactIdentity, Contact]]:
+    """The known senders among `addresses`, by (channel, address), their contacts locked.
+
+    One round trip for a whole batch. The contacts are locked in order of their ids, as every
+    batch locks them, so two batches received at once wait on each other but never deadlock.
+    """
+    rows = session.execute(
+        _SENDERS, {"addresses": [(channel.value, address) for channel, address in addresses]}
+    )
+    return {(row[0].channel, row[0].address): (row[0], row[1]) for row in rows}
+
+
 # Built once: constructing the statement cost more CPU than running it.
+_SENDERS = (
+    select(ContactIdentity, Contact)
+    .join(Contact, Contact.id == ContactIdentity.contact_id)
+    .where(
+        tuple_(ContactIdentity.channel, ContactIdentity.address).in_(
+            bindparam("addresses", expanding=True)
+        )
+    )
+    .order_by(Contact.id)
+    .with_for_update(of=Contact, key_share=True)
+)
 _SENDER = (
     select(ContactIdentity, Contact)
     .join(Contact, Contact.id == ContactIdentity.contact_id)
@@ -84,7 +109,9 @@ def store_inbound(
     }
     postgres = session.get_bind().dialect.name == "postgresql"
     statement = _STORE["postgresql" if postgres else "sqlite"]
-    new_id: int | None = session.execute(statement, values).scalar_one_or_none()
+    # Through the connection, not session.execute: nothing the session holds need be flushed
+    # for this row, so a batch's changes are flushed once, at commit (bot.group_commit).
+    new_id: int | None = session.connection().execute(statement, values).scalar_one_or_none()
     return new_id
 
 

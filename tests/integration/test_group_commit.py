@@ -1,0 +1,198 @@
+"""Messages received together in one transaction come out exactly as received one by one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.container import Container
+from bot.group_commit import GroupCommit
+from bot.inbound import InboundService, Outcome, Receipt
+from conversations.engine import Engine
+from conversations.types import Channel, ContactSnapshot, InboundMessage
+from storage.db import transaction
+from storage.models import ContactIdentity, Outbox
+from storage.models import InboundMessage as InboundRow
+from tests.conftest import FIXED_NOW
+
+ONBOARDING = ["feltham", "1", "2", "1/5/2025", "Sam", "2", "1"]
+
+
+def _sms(provider_id: str, text: str, address: str) -> InboundMessage:
+    return InboundMessage(Channel.SMS, address, provider_id, FIXED_NOW, text=text)
+
+
+def _script(prefix: str) -> list[InboundMessage]:
+    """Three parents onboarding side by side, interleaved, with a provider's retry among them."""
+    parents = [f"+4477009003{n}{prefix}" for n in range(3)]
+    script = [
+        _sms(f"{prefix}{n}-{step}", text, address)
+        for step, text in enumerate(ONBOARDING)
+        for n, address in enumerate(parents)
+    ]
+    script.insert(5, script[4])  # the same webhook twice: Twilio retried it
+    script.append(_sms(f"{prefix}x", "what is this", parents[0]))  # nonsense, once onboarded
+    return script
+
+
+def _conversation(container: Container, address: str) -> list[str]:
+    with transaction(container.sessions) as session:
+        contact_id = session.scalars(
+            select(ContactIdentity.contact_id).where(ContactIdentity.address == address)
+        ).one()
+        return [
+            row.message["text"]
+            for row in session.scalars(
+                select(Outbox).where(Outbox.contact_id == contact_id).order_by(Outbox.id)
+            )
+        ]
+
+
+def test_a_batch_answers_every_parent_as_one_by_one_would(container: Container) -> None:
+    service = container.inbound
+    alone = [service.receive(message) for message in _script("1")]
+    together = service.receive_many(_script("2"))
+    assert [r.outcome for r in together] == [r.outcome for r in alone]
+    assert [r.outcome for r in together].count(Outcome.DUPLICATE) == 1
+    for n in range(3):
+        one_by_one = _conversation(container, f"+4477009003{n}1")
+        batched = _conversation(container, f"+4477009003{n}2")
+        assert batched == one_by_one
+        assert len(batched) >= len(ONBOARDING)  # a whole onboarding, and its first tip
+    with transaction(container.sessions) as session:
+        rows = session.scalars(select(InboundRow).where(InboundRow.provider_id.like("2%"))).all()
+        assert len(rows) == len(_script("2")) - 1  # the retry stored once
+        assert all(row.processed_at is not None for row in rows)
+
+
+class BreaksOn(Engine):
+    """An engine with a bug that only one parent's message reaches."""
+
+    def step(self, contact: ContactSnapshot, event: InboundMessage, now: Any) -> Any:
+        if event.text == "boom":
+            raise RuntimeError("a bug")
+        return super().step(contact, event, now)
+
+
+class HeldService(InboundService):
+    """Holds the first message received on its own until told, so that others queue behind it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.release = threading.Event()
+        self.holding = threading.Event()
+
+    def receive(self, message: InboundMessage, simulated: bool = False) -> Receipt:
+        if not self.holding.is_set():
+            self.holding.set()
+            self.release.wait(timeout=30)
+        return super().receive(message, simulated)
+
+
+def _batch_behind_a_held_message(
+    group: GroupCommit, service: HeldService, batch: list[Any]
+) -> dict[str, Any]:
+    got: dict[str, Any] = {}
+
+    def send(message: InboundMessage) -> None:
+        try:
+            got[message.provider_id] = group.receive(message)
+        except Exception as error:
+            got[message.provider_id] = error
+
+    first = threading.Thread(
+        target=send, args=(_sms("first", "bettws", "+447700900399"),), daemon=True
+    )
+    first.start()
+    assert service.holding.wait(timeout=10)
+    threads = []
+    for message in batch:  # one at a time, so that they queue in this order
+        threads.append(threading.Thread(target=send, args=(message,), daemon=True))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while group.queued < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.001)
+    service.release.set()
+    for thread in [first, *threads]:
+        thread.join(timeout=30)
+    return got
+
+
+def test_a_bug_in_one_message_of_a_batch_fails_that_message_alone(container: Container) -> None:
+    service = HeldService(container.sessions, BreaksOn(container.engine.config), lambda: FIXED_NOW)
+    group = GroupCommit(service)
+    batch = [
+        _sms("a", "feltham", "+447700900301"),
+        _sms("b", "boom", "+447700900302"),
+        _sms("c", "margate", "+447700900303"),
+    ]
+    got = _batch_behind_a_held_message(group, service, batch)
+    assert {key: receipt.outcome for key, receipt in got.items()} == {
+        "first": Outcome.PROCESSED,
+        "a": Outcome.PROCESSED,
+        "b": Outcome.DEFERRED,  # kept, with its failed attempt, for the sweeper
+        "c": Outcome.PROCESSED,
+    }
+    assert _conversation(container, "+447700900301")  # answered
+    assert _conversation(container, "+447700900302") == []
+    with transaction(container.sessions) as session:
+        kept = session.scalars(select(InboundRow).where(InboundRow.provider_id == "b")).one()
+        assert (kept.attempts, kept.processed_at) == (1, None)
+
+
+def test_receiving_a_batch_is_all_or_nothing(container: Container) -> None:
+    service = InboundService(container.sessions, BreaksOn(container.engine.config))
+    with pytest.raises(RuntimeError):
+        service.receive_many(
+            [_sms("a", "feltham", "+447700900301"), _sms("b", "boom", "+447700900302")]
+        )
+    with transaction(container.sessions) as session:
+        assert session.scalars(select(InboundRow)).all() == []
+
+
+def test_a_parent_twice_in_one_batch_is_answered_in_order(container: Container) -> None:
+    service = HeldService(container.sessions, container.engine, lambda: FIXED_NOW)
+    group = GroupCommit(service)
+    parent = "+447700900305"
+    batch = [_sms(f"m{step}", text, parent) for step, text in enumerate(ONBOARDING)]
+    got = _batch_behind_a_held_message(group, service, batch)
+    assert all(receipt.outcome is Outcome.PROCESSED for receipt in got.values())
+    container.inbound.receive_many(
+        [_sms(f"n{step}", text, "+447700900306") for step, text in enumerate(ONBOARDING)]
+    )
+    assert _conversation(container, parent) == _conversation(container, "+447700900306")
+    assert any("All done" in text for text in _conversation(container, parent))
+
+
+def test_batches_received_at_once_lock_their_parents_without_deadlock(
+    container: Container,
+) -> None:
+    if container.database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's one writer never lets two batches cross")
+    parents = [f"+4477009004{n:02d}" for n in range(12)]
+    for n, parent in enumerate(parents):
+        container.inbound.receive(_sms(f"join{n}", "feltham", parent))
+    errors: list[BaseException] = []
+
+    def crossing(order: list[str], tag: str) -> None:
+        try:
+            for round_ in range(15):
+                container.inbound.receive_many(
+                    [_sms(f"{tag}{round_}-{p}", "hello", p) for p in order]
+                )
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=crossing, args=(parents, "up"), daemon=True),
+        threading.Thread(target=crossing, args=(parents[::-1], "down"), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
