@@ -102,6 +102,8 @@ class InboundService:
             found = inbound.locked_senders(
                 session, [(message.channel, message.address) for message in messages]
             )
+            # Read before any message changes anything: one statement for the whole batch.
+            read = contact_context.load_many(session, [c.id for _, c in found.values()])
             receipts, touched = [], set()
             for message in messages:
                 key = (message.channel.value, message.address)
@@ -109,7 +111,11 @@ class InboundService:
                 if sender is None:  # a first message: none was found for it just now
                     sender = found[key] = self._sender(session, message, False, looked_up=True)
                 contact_id = sender[1].id
-                receipts.append(self._receive_in(session, message, sender, contact_id in touched))
+                # A contact changed by an earlier message of the batch is read again.
+                known = None if contact_id in touched else read.get(contact_id)
+                receipts.append(
+                    self._receive_in(session, message, sender, contact_id in touched, known)
+                )
                 touched.add(contact_id)
             return receipts
 
@@ -119,15 +125,17 @@ class InboundService:
         message: InboundMessage,
         sender: tuple[ContactIdentity, Contact],
         touched: bool = False,
+        known: Known | None = None,
     ) -> Receipt:
         """Store one message from a locked sender, and process it, in `session`'s transaction.
 
-        `touched`: whether an earlier message of this transaction changed this contact.
+        `touched`: whether an earlier message of this transaction changed this contact;
+        `known`: its context (`contact_context.load`), when read already in this transaction.
         """
         identity, contact = sender
-        if touched:
+        if known is None and touched:
             known = contact_context.load(session, contact.id, with_pending=True)
-        else:
+        elif known is None:
             # Nothing pending is this contact's, so the batch's changes so far need not be
             # flushed first: they are flushed together, once, at commit.
             with session.no_autoflush:

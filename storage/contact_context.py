@@ -26,7 +26,9 @@ class Known:
     earlier_pending: bool = False
 
 
-def _query(with_pending: bool) -> Select[Any]:
+def _query(with_pending: bool, many: bool = False) -> Select[Any]:
+    """The context of the contact `contact_id`; `many`: of each contact in `contact_ids`, its
+    id added as the last column."""
     last = (
         select(TipDelivery.tip_id)
         .where(TipDelivery.contact_id == Contact.id)
@@ -58,24 +60,39 @@ def _query(with_pending: bool) -> Select[Any]:
         .select_from(Contact)
         .outerjoin(ConversationState, ConversationState.contact_id == Contact.id)
         .outerjoin(Child, Child.contact_id == Contact.id)
-        .where(Contact.id == bindparam("contact_id"))
-        .order_by(Child.id)
     )
-    return query
+    if many:
+        return (
+            query.add_columns(Contact.id)
+            .where(Contact.id.in_(bindparam("contact_ids", expanding=True)))
+            .order_by(Contact.id, Child.id)
+        )
+    return query.where(Contact.id == bindparam("contact_id")).order_by(Child.id)
 
 
 # Built once: constructing the statement cost more CPU than running it.
-_PLAIN, _WITH_PENDING = _query(False), _query(True)
+_PLAIN, _WITH_PENDING, _MANY = _query(False), _query(True), _query(True, many=True)
 
 
 def load(session: Session, contact_id: int, with_pending: bool = False) -> Known:
     """State, children (oldest first) and last tip; `with_pending`: whether messages wait."""
     rows = session.execute(_WITH_PENDING if with_pending else _PLAIN, {"contact_id": contact_id})
+    return _known(list(rows), with_pending)
+
+
+def load_many(session: Session, contact_ids: list[int]) -> dict[int, Known]:
+    """`load(..., with_pending=True)` for several contacts in one statement, by contact id."""
+    rows: dict[int, list[Any]] = {}
+    for row in session.execute(_MANY, {"contact_ids": contact_ids}):
+        rows.setdefault(row[-1], []).append(row)
+    return {contact_id: _known(held, with_pending=True) for contact_id, held in rows.items()}
+
+
+def _known(rows: list[Any], with_pending: bool) -> Known:
     state: StateView | None = None
     children: list[ChildView] = []
     last_tip: tuple[str, datetime] | None = None
     pending = False
-    row: Any
     for row in rows:
         if row[0] is not None:
             state = StateView(row[1], row[2], dict(row[3] or {}))
