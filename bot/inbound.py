@@ -1,6 +1,7 @@
 """Receiving a parent's message: store it durably, then process it with its effects.
 
-One transaction per message: find the sender and lock their contact (so one contact's
+One transaction per message, or per batch of messages that arrived together (`receive_many`,
+driven by bot/group_commit.py): find the sender and lock their contact (so one contact's
 messages go one at a time, in arrival order), store the message (unique provider id, so a
 provider retry is a no-op), then process every pending message of that contact, writing
 state, answers and outbox rows in the same commit that marks them processed. The webhook
@@ -104,19 +105,32 @@ class InboundService:
             )
             # Read before any message changes anything: one statement for the whole batch.
             read = contact_context.load_many(session, [c.id for _, c in found.values()])
+            now = self.clock()
+            contact_of = {key: contact.id for key, (_, contact) in found.items()}
+            quiet = {contact_id for contact_id, known in read.items() if not known.earlier_pending}
+            stored = inbound.store_singles(session, messages, contact_of, quiet, now)
             receipts, touched = [], set()
-            for message in messages:
+            for index, message in enumerate(messages):
                 key = (message.channel.value, message.address)
                 sender = found.get(key)
                 if sender is None:  # a first message: none was found for it just now
                     sender = found[key] = self._sender(session, message, False, looked_up=True)
-                contact_id = sender[1].id
+                identity, contact = sender
+                if index in stored:  # stored above: its contact's only message of the batch
+                    new_id = stored[index]
+                    if new_id is None:
+                        receipts.append(Receipt(Outcome.DUPLICATE, contact.id))
+                    else:
+                        context = read[contact.id]
+                        self._process_new(session, contact, identity, message, new_id, now, context)
+                        receipts.append(Receipt(Outcome.PROCESSED, contact.id))
+                    continue
                 # A contact changed by an earlier message of the batch is read again.
-                known = None if contact_id in touched else read.get(contact_id)
+                known = None if contact.id in touched else read.get(contact.id)
                 receipts.append(
-                    self._receive_in(session, message, sender, contact_id in touched, known)
+                    self._receive_in(session, message, sender, contact.id in touched, known)
                 )
-                touched.add(contact_id)
+                touched.add(contact.id)
             return receipts
 
     def _receive_in(
@@ -151,9 +165,23 @@ class InboundService:
             return Receipt(Outcome.DUPLICATE, contact.id)
         if not alone:
             self._process(session, contact, identity)
-        elif contact.erased_at is None:  # erased: nothing to answer
-            self._process_one(session, contact, identity, message, new_id, now, known)
+        else:
+            self._process_new(session, contact, identity, message, new_id, now, known)
         return Receipt(Outcome.PROCESSED, contact.id)
+
+    def _process_new(
+        self,
+        session: Session,
+        contact: Contact,
+        identity: ContactIdentity,
+        message: InboundMessage,
+        new_id: int,
+        now: datetime,
+        known: Known,
+    ) -> None:
+        """A message just stored as processed, with nothing older waiting."""
+        if contact.erased_at is None:  # erased: nothing to answer
+            self._process_one(session, contact, identity, message, new_id, now, known)
 
     def _sender(
         self, session: Session, message: InboundMessage, simulated: bool, looked_up: bool = False

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = 60.0
     outbox_max_attempts: int = Field(default=6, ge=1)  # then a failing message is failed
     outbox_retry_seconds: float = Field(default=5.0, gt=0)  # the first retry's wait; doubles
+    # Batches of webhooks each web process receives at once (bot/group_commit.py): one is best
+    # beside the database; a few more where each round trip to it takes a millisecond or more.
+    inbound_batches: int = Field(default=1, ge=1)
     inbound_sweep_seconds: float = Field(default=15.0, gt=0)  # finish messages a crash left
     clock_interval_seconds: int = Field(default=60, ge=1)  # 60: at the start of every minute
     clock_standby_retry_seconds: float = Field(default=5.0, gt=0)  # a standby clock's retry

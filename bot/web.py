@@ -56,7 +56,8 @@ def create_app(container: Container, with_workers: bool = False) -> FastAPI:
     services = dashboard_services(container)
     # Webhooks first: routes are matched in order, and a provider's calls are most of the
     # traffic; behind the dashboard's routes, matching cost a webhook call 14% of its CPU.
-    inbound = GroupCommit(container.inbound)  # concurrent webhooks share a transaction
+    # Webhooks that arrive together are received in one transaction (group commit).
+    inbound = GroupCommit(container.inbound, batches=settings.inbound_batches)
     app.include_router(
         telegram_router(
             inbound,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -78,13 +79,18 @@ _SENDER = (
 )
 
 
-def _store_statement(module: Any) -> Any:
+def _store_statement(module: Any, *returning: str) -> Any:
     table = InboundMessage.__table__
-    return module.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    columns = [table.c[name] for name in ("id", *returning)]
+    return module.insert(table).on_conflict_do_nothing().returning(*columns)
 
 
 # Built once per dialect: constructing the statement cost more CPU than running it.
 _STORE = {"postgresql": _store_statement(postgresql), "sqlite": _store_statement(sqlite)}
+_STORE_MANY = {
+    name: _store_statement(module, "channel", "provider_id")
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def store_inbound(
@@ -94,7 +100,56 @@ def store_inbound(
 
     `processed_at`: when it is processed in this same transaction (so it never waits).
     """
-    values = {
+    statement = _STORE[session.get_bind().dialect.name]
+    values = _values(message, contact_id, processed_at)
+    # Through the connection, not session.execute: nothing the session holds need be flushed
+    # for this row, so a batch's changes are flushed once, at commit (bot.group_commit).
+    new_id: int | None = session.connection().execute(statement, values).scalar_one_or_none()
+    return new_id
+
+
+def store_processed(
+    session: Session, messages: list[tuple[Inbound, int]], processed_at: datetime
+) -> dict[tuple[str, str], int]:
+    """Keep several messages, each with its contact id, as processed in this transaction, in
+    one statement. The new ids by (channel, provider id); a message already stored is absent.
+    """
+    if not messages:
+        return {}
+    statement = _STORE_MANY[session.get_bind().dialect.name]
+    rows = [_values(message, contact_id, processed_at) for message, contact_id in messages]
+    stored = session.connection().execute(statement, rows)
+    return {(row.channel, row.provider_id): row.id for row in stored}
+
+
+def store_singles(
+    session: Session,
+    messages: list[Inbound],
+    contact_of: dict[tuple[str, str], int],
+    quiet: set[int],
+    now: datetime,
+) -> dict[int, int | None]:
+    """Of a batch, store in one statement each message that is its sender's only one there,
+    from a known sender (`contact_of`, by channel and address) with nothing older waiting
+    (`quiet`): the usual case. They are stored as processed now, as the batch's transaction
+    processes them. By position in `messages`: the new id, or None for a retried webhook's.
+    """
+    senders = Counter((message.channel.value, message.address) for message in messages)
+    singles = {
+        index: (message, contact_of[key])
+        for index, message in enumerate(messages)
+        if senders[key := (message.channel.value, message.address)] == 1
+        and contact_of.get(key) in quiet
+    }
+    new_ids = store_processed(session, list(singles.values()), now)
+    return {
+        index: new_ids.get((message.channel.value, message.provider_id))
+        for index, (message, _) in singles.items()
+    }
+
+
+def _values(message: Inbound, contact_id: int, processed_at: datetime | None) -> dict[str, Any]:
+    return {
         "channel": message.channel.value,
         "provider_id": message.provider_id,
         "contact_id": contact_id,
@@ -107,12 +162,6 @@ def store_inbound(
         "processed_at": processed_at,
         "attempts": 0,
     }
-    postgres = session.get_bind().dialect.name == "postgresql"
-    statement = _STORE["postgresql" if postgres else "sqlite"]
-    # Through the connection, not session.execute: nothing the session holds need be flushed
-    # for this row, so a batch's changes are flushed once, at commit (bot.group_commit).
-    new_id: int | None = session.connection().execute(statement, values).scalar_one_or_none()
-    return new_id
 
 
 def pending_for_contact(session: Session, contact_id: int) -> list[InboundMessage]:

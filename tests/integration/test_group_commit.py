@@ -52,17 +52,39 @@ def _conversation(container: Container, address: str) -> list[str]:
         ]
 
 
-def test_a_batch_answers_every_parent_as_one_by_one_would(container: Container) -> None:
+def _receipts_and_conversations(
+    container: Container, prefix: str, batches: list[list[InboundMessage]]
+) -> tuple[list[Outcome], list[list[str]]]:
     service = container.inbound
-    alone = [service.receive(message) for message in _script("1")]
-    together = service.receive_many(_script("2"))
-    assert [r.outcome for r in together] == [r.outcome for r in alone]
-    assert [r.outcome for r in together].count(Outcome.DUPLICATE) == 1
-    for n in range(3):
-        one_by_one = _conversation(container, f"+4477009003{n}1")
-        batched = _conversation(container, f"+4477009003{n}2")
-        assert batched == one_by_one
-        assert len(batched) >= len(ONBOARDING)  # a whole onboarding, and its first tip
+    if prefix == "1":  # one by one
+        outcomes = [service.receive(message).outcome for batch in batches for message in batch]
+    else:
+        outcomes = [r.outcome for batch in batches for r in service.receive_many(batch)]
+    parents = [f"+4477009003{n}{prefix}" for n in range(3)]
+    return outcomes, [_conversation(container, parent) for parent in parents]
+
+
+@pytest.mark.parametrize("rounds", [False, True], ids=["one batch", "a batch a step"])
+def test_a_batch_answers_every_parent_as_one_by_one_would(
+    container: Container, rounds: bool
+) -> None:
+    def batches(prefix: str) -> list[list[InboundMessage]]:
+        script = _script(prefix)
+        if not rounds:
+            return [script]
+        # A step at a time: new parents; then one parent twice (the retry) beside two with
+        # one message each, which are stored together; then steps of one message a parent;
+        # last, the retry once more, in a later batch, beside a message of another parent.
+        steps = [script[i : i + 3] for i in range(7, 22, 3)]
+        return [script[:3], script[3:7], *steps, [script[4], script[22]]]
+
+    alone = _receipts_and_conversations(container, "1", batches("1"))
+    together = _receipts_and_conversations(container, "2", batches("2"))
+    assert together == alone
+    outcomes, conversations = together
+    assert outcomes.count(Outcome.DUPLICATE) == (2 if rounds else 1)
+    for conversation in conversations:
+        assert len(conversation) >= len(ONBOARDING)  # a whole onboarding, and its first tip
     with transaction(container.sessions) as session:
         rows = session.scalars(select(InboundRow).where(InboundRow.provider_id.like("2%"))).all()
         assert len(rows) == len(_script("2")) - 1  # the retry stored once
