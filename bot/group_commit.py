@@ -1,23 +1,23 @@
 """Group commit: webhooks that arrive together are received in one transaction.
 
-Under load most of an update's cost is its transaction (a connection, BEGIN, a lookup, the
-COMMIT and its flush to disk), not its own work. So each webhook thread queues its message;
-when no batch is running, the thread becomes the leader, takes every message queued so far
-(up to `most`) and receives them all with `InboundService.receive_many`, then hands each
-thread its receipt. Messages that arrive meanwhile wait for the next batch, which the first of
-them leads. No thread of its own and no timer: a message that arrives alone is received at
-once, in a batch of one, exactly as before.
+Under load much of an update's cost is its transaction (a connection, BEGIN, the lookups, the
+COMMIT and its flush to disk), not its own work. So a webhook queues its message and waits on
+the event loop; when no batch is being received, a batch of everything queued (up to `most`)
+is received in a worker thread with `InboundService.receive_many`, and each webhook is handed
+its receipt. Messages that arrive meanwhile make the next batch. No timer: a message that
+arrives alone is received at once, on its own, exactly as before.
 
 Every webhook still answers only after the commit that keeps its message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import threading
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Protocol
+
+from starlette.concurrency import run_in_threadpool
 
 from bot.inbound import Receipt
 from conversations.types import InboundMessage
@@ -31,97 +31,80 @@ class BatchReceiver(Protocol):
     def receive_many(self, messages: list[InboundMessage]) -> list[Receipt]: ...
 
 
-@dataclass(eq=False, slots=True)
-class _Waiting:
-    message: InboundMessage
-    ready: threading.Event = field(default_factory=threading.Event)
-    receipt: Receipt | None = None
-    error: BaseException | None = None
-    batch: list[_Waiting] | None = None  # set when woken to lead this batch, not with a receipt
-
-
 class GroupCommit:
-    """The inbound port for webhooks, batching concurrent messages into one transaction each.
+    """The webhooks' inbound port, batching concurrent messages into one transaction each.
 
-    `batches`: how many batches may run at once, each on its own connection. One is best on
-    both databases: on SQLite a second would wait for the one writer, and on PostgreSQL two
-    made each batch half as big and every update a quarter dearer (benchmarks/RESULTS.md).
+    `batches`: how many batches may be received at once, each in a thread and on a connection
+    of its own. One is best on both databases here: on SQLite a second would wait for the one
+    writer, and on PostgreSQL two made each batch half as big and every update a quarter dearer
+    (benchmarks/RESULTS.md).
     """
 
     def __init__(self, service: BatchReceiver, most: int = 32, batches: int = 1) -> None:
         self.service = service
         self.most = most
         self.batches = batches
-        self._lock = threading.Lock()
-        self._queue: deque[_Waiting] = deque()
-        self._running = 0
+        self._queue: deque[tuple[InboundMessage, asyncio.Future[Receipt]]] = deque()
+        self._draining = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # held, so none is collected mid-batch
 
     @property
     def queued(self) -> int:
         """Messages waiting for the next batch."""
         return len(self._queue)
 
-    def receive(self, message: InboundMessage, simulated: bool = False) -> Receipt:
-        if simulated:  # the dashboard's simulator: rare, and creates its contact flagged
-            return self.service.receive(message, simulated=True)
-        waiting = _Waiting(message)
-        with self._lock:
-            self._queue.append(waiting)
-            # Messages queue only while every batch is running, so a new leader's queue
-            # holds its own message alone.
-            if self._running < self.batches:
-                self._running += 1
-                waiting.batch = self._take()
-        if waiting.batch is None:
-            waiting.ready.wait()
-        if waiting.batch is not None:
-            self._lead(waiting.batch)
-        if waiting.error is not None:
-            raise waiting.error
-        assert waiting.receipt is not None
-        return waiting.receipt
+    async def receive(self, message: InboundMessage) -> Receipt:
+        """Store the message durably (a repeat is a no-op), then process it."""
+        future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
+        self._queue.append((message, future))
+        if self._draining < self.batches:
+            self._draining += 1
+            task = asyncio.create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await future
 
-    def _receive_alone(self, waiting: _Waiting) -> None:
+    async def _drain(self) -> None:
+        """Receive batches until none is queued."""
+        batch: list[tuple[InboundMessage, asyncio.Future[Receipt]]] = []
         try:
-            waiting.receipt = self.service.receive(waiting.message)
-        except Exception as error:  # the database is down: this webhook answers 503
-            waiting.error = error
-
-    def _take(self) -> list[_Waiting]:
-        return [self._queue.popleft() for _ in range(min(self.most, len(self._queue)))]
-
-    def _lead(self, batch: list[_Waiting]) -> None:
-        """Receive `batch` (this thread's message first), then start the next one."""
-        try:
-            if len(batch) == 1:  # alone: received exactly as without batching
-                self._receive_alone(batch[0])
-                return
-            try:
-                receipts = self.service.receive_many([waiting.message for waiting in batch])
-                for waiting, receipt in zip(batch, receipts, strict=True):
-                    waiting.receipt = receipt
-            except Exception as error:
-                # Nothing of the batch was kept. One at a time, a bug fails only its own
-                # message (kept for the sweeper), and the database's errors only their own.
-                log.warning(
-                    "a batch of %d failed (%s): one at a time", len(batch), type(error).__name__
-                )
-                for waiting in batch:
-                    self._receive_alone(waiting)
-        except BaseException as error:  # interrupted: no webhook of the batch may hang
-            for waiting in batch:
-                if waiting.receipt is None and waiting.error is None:
-                    waiting.error = error
+            # The queue is checked and the count lowered in one step of the event loop, so a
+            # message queued after the last check always finds a batch to start.
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self.most, len(self._queue)))]
+                outcomes = await run_in_threadpool(self._receive, [m for m, _ in batch])
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():  # its webhook went away; the message is received anyway
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+                batch = []
+        except BaseException as error:  # cancelled at shutdown: no webhook of the batch may hang
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
             raise
         finally:
-            with self._lock:
-                if self._queue:  # what queued meanwhile, led by the first of it
-                    following = self._take()
-                    following[0].batch = following
-                    following[0].ready.set()
-                else:
-                    self._running -= 1
-            for waiting in batch[1:]:
-                waiting.ready.set()
+            self._draining -= 1
 
+    def _receive(self, messages: list[InboundMessage]) -> list[Receipt | Exception]:
+        """In a worker thread: the batch in one transaction, or one by one after a failure."""
+        if len(messages) == 1:  # alone: received exactly as without batching
+            return [self._receive_alone(messages[0])]
+        try:
+            return list(self.service.receive_many(messages))
+        except Exception as error:
+            # Nothing of the batch was kept. One at a time, a bug fails only its own message
+            # (kept for the sweeper), and the database's errors only their own.
+            log.warning(
+                "a batch of %d failed (%s): one at a time", len(messages), type(error).__name__
+            )
+            return [self._receive_alone(message) for message in messages]
 
+    def _receive_alone(self, message: InboundMessage) -> Receipt | Exception:
+        try:
+            return self.service.receive(message)
+        except Exception as error:  # the database is down: this webhook answers 503
+            return error

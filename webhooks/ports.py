@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from starlette.concurrency import run_in_threadpool
+
 from conversations.types import InboundMessage
 
 
@@ -22,6 +24,22 @@ class InboundPort(Protocol):
     def receive(self, message: InboundMessage) -> ReceiptLike:
         """Store the message durably (a repeat is a no-op), then process it."""
         ...
+
+
+class AsyncInboundPort(Protocol):
+    """What the webhooks call: `InboundPort`, awaited (bot.group_commit.GroupCommit)."""
+
+    async def receive(self, message: InboundMessage) -> ReceiptLike: ...
+
+
+class InThread:
+    """A blocking `InboundPort`, called in a worker thread so the event loop never waits."""
+
+    def __init__(self, port: InboundPort) -> None:
+        self.port = port
+
+    async def receive(self, message: InboundMessage) -> ReceiptLike:
+        return await run_in_threadpool(self.port.receive, message)
 
 
 class StatusPort(Protocol):

@@ -12,14 +12,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.warnings import PTBDeprecationWarning
 
 from conversations.types import ButtonPress, Channel, InboundKind, InboundMessage
 from webhooks.limits import read_body
-from webhooks.ports import InboundPort, Unavailable
+from webhooks.ports import AsyncInboundPort, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +183,7 @@ def _secret_matches(accepted: tuple[str, ...], given: str | None) -> bool:
 
 
 def telegram_router(
-    inbound: InboundPort, secret: str | None, previous_secret: str | None = None
+    inbound: AsyncInboundPort, secret: str | None, previous_secret: str | None = None
 ) -> APIRouter:
     """`POST /webhooks/telegram`, refusing everything (403) while `secret` is unset.
 
@@ -221,7 +220,7 @@ def telegram_router(
         if message is None:
             return JSONResponse({"ok": True, "ignored": True})
         try:
-            await run_in_threadpool(inbound.receive, message)
+            await inbound.receive(message)
         except Unavailable:
             return JSONResponse({"ok": False}, status_code=503, headers={"Retry-After": "5"})
         return JSONResponse({"ok": True})

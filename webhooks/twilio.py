@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from conversations.types import Channel, InboundKind, InboundMessage
 from webhooks.limits import read_body
-from webhooks.ports import InboundPort, StatusPort, Unavailable
+from webhooks.ports import AsyncInboundPort, StatusPort, Unavailable
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SMS_PATH = "/webhooks/twilio/sms"
@@ -61,7 +61,7 @@ def _signed_url(public_base_url: str, request: Request) -> str:
 
 
 def twilio_router(
-    inbound: InboundPort,
+    inbound: AsyncInboundPort,
     status: StatusPort,
     auth_token: str | None,
     public_base_url: str | None,
@@ -109,7 +109,7 @@ def twilio_router(
         except ValueError as exc:
             raise HTTPException(status_code=400, detail=str(exc)) from None
         try:
-            await run_in_threadpool(inbound.receive, message)
+            await inbound.receive(message)
         except Unavailable:
             return Response(status_code=503, headers=RETRY_AFTER)
         return Response(content=EMPTY_TWIML, media_type="text/xml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -116,32 +117,32 @@ class HeldService(InboundService):
 
 
 def _batch_behind_a_held_message(
-    group: GroupCommit, service: HeldService, batch: list[Any]
+    group: GroupCommit, service: HeldService, batch: list[InboundMessage]
 ) -> dict[str, Any]:
-    got: dict[str, Any] = {}
+    """A first message is received (and held) while `batch` arrives, in order; then release."""
 
-    def send(message: InboundMessage) -> None:
+    async def outcome(message: InboundMessage) -> Any:
         try:
-            got[message.provider_id] = group.receive(message)
+            return await group.receive(message)
         except Exception as error:
-            got[message.provider_id] = error
+            return error
 
-    first = threading.Thread(
-        target=send, args=(_sms("first", "bettws", "+447700900399"),), daemon=True
-    )
-    first.start()
-    assert service.holding.wait(timeout=10)
-    threads = []
-    for message in batch:  # one at a time, so that they queue in this order
-        threads.append(threading.Thread(target=send, args=(message,), daemon=True))
-        threads[-1].start()
+    async def until(condition: Any) -> None:
         deadline = time.monotonic() + 10
-        while group.queued < len(threads) and time.monotonic() < deadline:
-            time.sleep(0.001)
-    service.release.set()
-    for thread in [first, *threads]:
-        thread.join(timeout=30)
-    return got
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.001)
+
+    async def scene() -> dict[str, Any]:
+        first = asyncio.create_task(outcome(_sms("first", "bettws", "+447700900399")))
+        await until(service.holding.is_set)
+        others = [asyncio.create_task(outcome(message)) for message in batch]
+        await until(lambda: group.queued == len(batch))
+        service.release.set()
+        answers = await asyncio.wait_for(asyncio.gather(first, *others), timeout=60)
+        return dict(zip(["first", *(m.provider_id for m in batch)], answers, strict=True))
+
+    return asyncio.run(scene())
 
 
 def test_a_bug_in_one_message_of_a_batch_fails_that_message_alone(container: Container) -> None:

@@ -25,6 +25,7 @@ from tests.integration.test_webhook_http import (
     _sms_form,
     _text_update,
 )
+from webhooks.ports import InThread
 from webhooks.telegram import telegram_router
 from webhooks.twilio import twilio_router
 
@@ -34,10 +35,12 @@ OLD_TOKEN, NEW_TOKEN = "old-auth-token-not-real", "new-auth-token-not-real"
 
 def _client(inbound: RecordingInbound, previous: bool) -> TestClient:
     app = FastAPI()
-    app.include_router(telegram_router(inbound, NEW_SECRET, OLD_SECRET if previous else None))
+    app.include_router(
+        telegram_router(InThread(inbound), NEW_SECRET, OLD_SECRET if previous else None)
+    )
     app.include_router(
         twilio_router(
-            inbound, RecordingStatus(), NEW_TOKEN, PUBLIC, OLD_TOKEN if previous else None
+            InThread(inbound), RecordingStatus(), NEW_TOKEN, PUBLIC, OLD_TOKEN if previous else None
         )
     )
     return TestClient(app)
@@ -80,8 +83,8 @@ def test_a_previous_secret_alone_opens_nothing() -> None:
     """Webhooks stay shut until the current secret is configured, whatever the previous is."""
     inbound = RecordingInbound()
     app = FastAPI()
-    app.include_router(telegram_router(inbound, None, OLD_SECRET))
-    app.include_router(twilio_router(inbound, RecordingStatus(), None, PUBLIC, OLD_TOKEN))
+    app.include_router(telegram_router(InThread(inbound), None, OLD_SECRET))
+    app.include_router(twilio_router(InThread(inbound), RecordingStatus(), None, PUBLIC, OLD_TOKEN))
     client = TestClient(app)
     assert _telegram(client, OLD_SECRET, 1) == 403
     assert _sms(client, OLD_TOKEN, "SM" + "1" * 32) == 403

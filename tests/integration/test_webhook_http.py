@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from conversations.types import Channel, InboundKind, InboundMessage
 from webhooks.limits import MAX_BODY
-from webhooks.ports import Unavailable
+from webhooks.ports import InThread, Unavailable
 from webhooks.telegram import telegram_router
 from webhooks.twilio import twilio_router
 
@@ -90,8 +90,8 @@ def _app(
     public: str | None = PUBLIC,
 ) -> FastAPI:
     app = FastAPI()
-    app.include_router(telegram_router(inbound, secret))
-    app.include_router(twilio_router(inbound, status, token, public))
+    app.include_router(telegram_router(InThread(inbound), secret))
+    app.include_router(twilio_router(InThread(inbound), status, token, public))
     return app
 
 

@@ -1,10 +1,12 @@
-"""Group commit's hand-over between webhook threads, against a hand-written fake service."""
+"""Group commit's batching of concurrent webhooks, against a hand-written fake service."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -36,11 +38,17 @@ class FakeService:
     running: int = 0
     most_running: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    on_event_loop: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.hold.set()
 
     def _enter(self) -> None:
+        try:
+            asyncio.get_running_loop()
+            self.on_event_loop.append(True)
+        except RuntimeError:
+            self.on_event_loop.append(False)
         with self.lock:
             self.running += 1
             self.most_running = max(self.most_running, self.running)
@@ -72,47 +80,50 @@ class FakeService:
             self._leave()
 
 
-def _send_all(group: GroupCommit, numbers: list[int]) -> dict[int, object]:
-    """Each number's message from its own thread, started in order; what each one got back."""
-    got: dict[int, object] = {}
-
-    def send(number: int) -> None:
-        try:
-            got[number] = group.receive(_message(number)).contact_id
-        except Exception as error:
-            got[number] = error
-
-    threads = [threading.Thread(target=send, args=(number,), daemon=True) for number in numbers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a webhook never got its answer"
-    return got
+async def _outcome(group: GroupCommit, number: int) -> object:
+    try:
+        return (await group.receive(_message(number))).contact_id
+    except Exception as error:
+        return error
 
 
-def _queue_behind_a_held_message(group: GroupCommit, service: FakeService, numbers: list[int]):  # type: ignore[no-untyped-def]
-    """Message 0 is received (and held); `numbers` arrive meanwhile, in order; then release."""
-    service.hold.clear()
-    first = threading.Thread(target=group.receive, args=(_message(0),), daemon=True)
-    first.start()
-    assert service.held.wait(timeout=10)
-    result: dict[int, object] = {}
-    sender = threading.Thread(target=lambda: result.update(_send_all(group, numbers)), daemon=True)
-    sender.start()
+async def _send_all(group: GroupCommit, numbers: list[int]) -> dict[int, object]:
+    """Each number's message from its own webhook, all at once; what each one got back."""
+    answers = await asyncio.wait_for(
+        asyncio.gather(*(_outcome(group, number) for number in numbers)), timeout=30
+    )
+    return dict(zip(numbers, answers, strict=True))
+
+
+async def _until(condition: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 10
-    while group.queued < len(numbers) and time.monotonic() < deadline:
-        time.sleep(0.001)
-    service.hold.set()
-    first.join(timeout=10)
-    sender.join(timeout=30)
-    return result
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.001)
+
+
+def _queue_behind_a_held_message(
+    group: GroupCommit, service: FakeService, numbers: list[int]
+) -> dict[int, object]:
+    """Message 0 is received (and held); `numbers` arrive meanwhile, in order; then release."""
+
+    async def scene() -> dict[int, object]:
+        service.hold.clear()
+        first = asyncio.create_task(_outcome(group, 0))
+        await _until(service.held.is_set)
+        others = asyncio.create_task(_send_all(group, numbers))
+        await _until(lambda: group.queued == len(numbers))
+        service.hold.set()
+        assert await asyncio.wait_for(first, timeout=30) == 0
+        return await others
+
+    return asyncio.run(scene())
 
 
 def test_a_message_alone_is_received_on_its_own() -> None:
     service = FakeService()
     group = GroupCommit(service)
-    assert group.receive(_message(7)).contact_id == 7
+    assert asyncio.run(_outcome(group, 7)) == 7
     assert (service.alone, service.batches) == ([7], [])
 
 
@@ -122,6 +133,7 @@ def test_messages_arriving_while_one_is_received_are_received_together_next() ->
     got = _queue_behind_a_held_message(group, service, list(range(1, 11)))
     assert got == {number: number for number in range(1, 11)}
     assert service.batches == [list(range(1, 11))]  # one transaction, in arrival order
+    assert service.on_event_loop == [False, False]  # the database is waited on in a thread
 
 
 def test_a_batch_holds_at_most_most_and_the_rest_follow() -> None:
@@ -150,7 +162,7 @@ def test_when_every_attempt_fails_every_webhook_hears_so() -> None:
     group = GroupCommit(service)
     got = _queue_behind_a_held_message(group, service, [1, 2, 3])
     assert all(isinstance(answer, DatabaseUnavailable) for answer in got.values())
-    assert group.receive(_message(5)).contact_id == 5  # and the next is received as usual
+    assert asyncio.run(_outcome(group, 5)) == 5  # and the next is received as usual
 
 
 @pytest.mark.parametrize("batches", [1, 3])
@@ -164,10 +176,32 @@ def test_under_a_storm_every_webhook_gets_its_own_receipt(batches: int) -> None:
 
     service = Jittery()
     group = GroupCommit(service, most=8, batches=batches)
-    got = _send_all(group, list(range(1, 301)))
+    got = asyncio.run(_send_all(group, list(range(1, 301))))
     assert got == {number: number for number in range(1, 301)}
     received = service.alone + [number for batch in service.batches for number in batch]
     assert sorted(received) == list(range(1, 301))  # each exactly once
     assert max(len(batch) for batch in service.batches) <= 8
     assert service.most_running <= batches
     assert group.queued == 0
+
+
+def test_a_webhook_that_goes_away_mid_batch_stops_nothing() -> None:
+    service = FakeService()
+    group = GroupCommit(service)
+
+    async def scene() -> None:
+        service.hold.clear()
+        first = asyncio.create_task(_outcome(group, 0))
+        await _until(service.held.is_set)
+        gone = asyncio.create_task(_outcome(group, 1))
+        stays = asyncio.create_task(_outcome(group, 2))
+        await _until(lambda: group.queued == 2)
+        gone.cancel()  # the provider hung up
+        service.hold.set()
+        assert await asyncio.wait_for(first, timeout=30) == 0
+        assert await asyncio.wait_for(stays, timeout=30) == 2
+        assert await asyncio.wait_for(_outcome(group, 3), timeout=30) == 3
+
+    asyncio.run(scene())
+    assert service.batches == [[1, 2]]  # its message was received all the same
+    assert service.alone == [0, 3]
