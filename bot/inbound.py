@@ -109,7 +109,10 @@ class InboundService:
             contact_of = {key: contact.id for key, (_, contact) in found.items()}
             quiet = {contact_id for contact_id, known in read.items() if not known.earlier_pending}
             stored = inbound.store_singles(session, messages, contact_of, quiet, now)
-            receipts, touched = [], set()
+            # Changed since `read`, by an earlier message (its own, or another parent's giving
+            # up an event place, say): read again, after the batch's changes are flushed.
+            touched = contacts.changed(session)
+            receipts = []
             for index, message in enumerate(messages):
                 key = (message.channel.value, message.address)
                 sender = found.get(key)
@@ -121,16 +124,19 @@ class InboundService:
                     if new_id is None:
                         receipts.append(Receipt(Outcome.DUPLICATE, contact.id))
                     else:
-                        context = read[contact.id]
+                        context = (
+                            contact_context.load(session, contact.id)
+                            if contact.id in touched
+                            else read[contact.id]
+                        )
                         self._process_new(session, contact, identity, message, new_id, now, context)
                         receipts.append(Receipt(Outcome.PROCESSED, contact.id))
                     continue
-                # A contact changed by an earlier message of the batch is read again.
                 known = None if contact.id in touched else read.get(contact.id)
                 receipts.append(
                     self._receive_in(session, message, sender, contact.id in touched, known)
                 )
-                touched.add(contact.id)
+                touched.add(contact.id)  # stored, even if not processed: its pending changed
             return receipts
 
     def _receive_in(

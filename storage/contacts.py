@@ -160,6 +160,15 @@ def snapshot(
     )
 
 
+_CHANGED = "contacts_changed"
+
+
+def changed(session: Session) -> set[int]:
+    """The contacts `apply` has written to in this session's transaction so far."""
+    held: set[int] = session.info.setdefault(_CHANGED, set())
+    return held
+
+
 def apply(
     session: Session,
     contact: Contact,
@@ -175,6 +184,7 @@ def apply(
 
     `known`: what the snapshot was taken from, so the state is not looked up again; `batch`:
     outbox rows already queued for this step (a button's acknowledgement), written first."""
+    changed(session).add(contact.id)
     replies = batch or Batch(session, contact.id, identity)
     for effect in result.effects:
         if isinstance(effect, fx.Reply):

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.container import Container
+from bot.events import create
 from bot.group_commit import GroupCommit
 from bot.inbound import InboundService, Outcome, Receipt
 from conversations.engine import Engine
@@ -19,6 +20,8 @@ from storage.db import transaction
 from storage.models import ContactIdentity, Outbox
 from storage.models import InboundMessage as InboundRow
 from tests.conftest import FIXED_NOW
+from tests.integration.test_events import answers, rhyme_time, texts
+from tests.integration.world import ENGLISH_SMS, ENGLISH_TELEGRAM, WELSH_SMS, World, populate
 
 ONBOARDING = ["feltham", "1", "2", "1/5/2025", "Sam", "2", "1"]
 
@@ -219,3 +222,25 @@ def test_batches_received_at_once_lock_their_parents_without_deadlock(
     for thread in threads:
         thread.join(timeout=120)
     assert errors == []
+
+
+def test_a_parent_changed_by_another_in_the_batch_is_read_afresh(world: World) -> None:
+    """A place given up frees it for the waiting parent, whose own message, later in the same
+    batch, must meet the offer as it would have one message at a time."""
+    populate(world)
+    assert create(world.container, rhyme_time()).created  # two places
+    world.say(WELSH_SMS, "1")
+    world.chats[ENGLISH_TELEGRAM].flush()  # the announcement's buttons
+    world.say(ENGLISH_TELEGRAM, "1")
+    world.say(ENGLISH_SMS, "yes")  # the waiting list
+    world.say(WELSH_SMS, "DIGWYDDIADAU", "1")  # about to say Na
+    receipts = world.service.receive_many(
+        [
+            _sms("give-up", "3", WELSH_SMS),  # Na: the place goes to the English parent ...
+            _sms("no-thanks", "no", ENGLISH_SMS),  # ... who replies NO to the offer
+        ]
+    )
+    assert [receipt.outcome for receipt in receipts] == [Outcome.PROCESSED, Outcome.PROCESSED]
+    assert answers(world)[WELSH_SMS] == "no"
+    assert answers(world)[ENGLISH_SMS] == "no"  # the offered place given back, as one by one
+    assert "Thanks for letting us know you can't come" in texts(world, ENGLISH_SMS)[-1]
