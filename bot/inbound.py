@@ -109,9 +109,9 @@ class InboundService:
             contact_of = {key: contact.id for key, (_, contact) in found.items()}
             quiet = {contact_id for contact_id, known in read.items() if not known.earlier_pending}
             stored = inbound.store_singles(session, messages, contact_of, quiet, now)
-            # Changed since `read`, by an earlier message (its own, or another parent's giving
+            # Changed since `read` by an earlier message (its own, or another parent's giving
             # up an event place, say): read again, after the batch's changes are flushed.
-            touched = contacts.changed(session)
+            changed, stored_for = contacts.changed(session), set()
             receipts = []
             for index, message in enumerate(messages):
                 key = (message.channel.value, message.address)
@@ -120,23 +120,18 @@ class InboundService:
                     sender = found[key] = self._sender(session, message, False, looked_up=True)
                 identity, contact = sender
                 if index in stored:  # stored above: its contact's only message of the batch
-                    new_id = stored[index]
-                    if new_id is None:
+                    if (new_id := stored[index]) is None:
                         receipts.append(Receipt(Outcome.DUPLICATE, contact.id))
-                    else:
-                        context = (
-                            contact_context.load(session, contact.id)
-                            if contact.id in touched
-                            else read[contact.id]
-                        )
-                        self._process_new(session, contact, identity, message, new_id, now, context)
-                        receipts.append(Receipt(Outcome.PROCESSED, contact.id))
+                        continue
+                    fresh = contact.id in changed
+                    known = contact_context.load(session, contact.id) if fresh else read[contact.id]
+                    self._process_new(session, contact, identity, message, new_id, now, known)
+                    receipts.append(Receipt(Outcome.PROCESSED, contact.id))
                     continue
-                known = None if contact.id in touched else read.get(contact.id)
-                receipts.append(
-                    self._receive_in(session, message, sender, contact.id in touched, known)
-                )
-                touched.add(contact.id)  # stored, even if not processed: its pending changed
+                touched = contact.id in changed or contact.id in stored_for
+                maybe = None if touched else read.get(contact.id)
+                receipts.append(self._receive_in(session, message, sender, touched, maybe))
+                stored_for.add(contact.id)  # even if not processed: what waits has changed
             return receipts
 
     def _receive_in(

@@ -129,16 +129,19 @@ def store_singles(
     quiet: set[int],
     now: datetime,
 ) -> dict[int, int | None]:
-    """Of a batch, store in one statement each message that is its sender's only one there,
-    from a known sender (`contact_of`, by channel and address) with nothing older waiting
-    (`quiet`): the usual case. They are stored as processed now, as the batch's transaction
-    processes them. By position in `messages`: the new id, or None for a retried webhook's.
+    """Of a batch, store in one statement each message that is the only one there of its
+    sender and of its provider id, from a known sender (`contact_of`, by channel and address)
+    with nothing older waiting (`quiet`): the usual case. They are stored as processed now, as
+    the batch's transaction processes them. By position in `messages`: the new id, or None for
+    a retried webhook's.
     """
     senders = Counter((message.channel.value, message.address) for message in messages)
+    ids = Counter((message.channel.value, message.provider_id) for message in messages)
     singles = {
         index: (message, contact_of[key])
         for index, message in enumerate(messages)
         if senders[key := (message.channel.value, message.address)] == 1
+        and ids[(message.channel.value, message.provider_id)] == 1
         and contact_of.get(key) in quiet
     }
     new_ids = store_processed(session, list(singles.values()), now)

@@ -244,3 +244,16 @@ def test_a_parent_changed_by_another_in_the_batch_is_read_afresh(world: World) -
     assert answers(world)[WELSH_SMS] == "no"
     assert answers(world)[ENGLISH_SMS] == "no"  # the offered place given back, as one by one
     assert "Thanks for letting us know you can't come" in texts(world, ENGLISH_SMS)[-1]
+
+
+def test_one_provider_id_twice_in_a_batch_is_stored_once(container: Container) -> None:
+    service = container.inbound
+    for n in (1, 2):  # two parents already known, each with nothing waiting
+        service.receive(_sms(f"join{n}", "feltham", f"+44770090031{n}"))
+    receipts = service.receive_many(
+        [_sms("same", "1", "+447700900311"), _sms("same", "1", "+447700900312")]
+    )
+    assert [r.outcome for r in receipts] == [Outcome.PROCESSED, Outcome.DUPLICATE]
+    with transaction(container.sessions) as session:
+        rows = session.scalars(select(InboundRow).where(InboundRow.provider_id == "same")).all()
+        assert len(rows) == 1
