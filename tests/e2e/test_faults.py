@@ -177,6 +177,102 @@ def test_kill_web_mid_request_then_the_retried_update_is_processed_once(
     assert scalar(url, "SELECT count(*) FROM outbox") == PER_PARENT + 1
 
 
+def _lock_waits(url: str) -> int:
+    return scalar(
+        url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock'",
+    )
+
+
+def test_kill_web_mid_batch_then_every_retried_update_is_processed_once(
+    tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
+) -> None:
+    """Two parents' updates, received together in one transaction (group commit), are
+    stored and mid-way through processing when the web is killed: neither is kept, and
+    Telegram's retries are each processed once."""
+    url = fault_db
+    if url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: a batch cannot be held half way through")
+    container = fresh_database(url, tmp_path)
+    seed_parents(url, telegram=3)
+    launch_consultation(container, "fault-batch", "feltham")
+    env = provider_env(url, fake_telegram, fake_twilio, PUBLIC_BASE_URL="http://127.0.0.1")
+    port = free_port()
+    processes = [Served(tmp_path, env, command="worker"), Served(tmp_path, env, "web", port)]
+    worker, web = processes
+    chats = {n: str(FIRST_CHAT + n) for n in (1, 2, 3)}
+    updates = {
+        n: {"update_id": 525250 + n, "message": FakeTelegram.text_message(int(chat), "Yes")}
+        for n, chat in chats.items()
+    }
+    hook = f"http://127.0.0.1:{port}/webhooks/telegram"
+    engine = create_engine(url)
+    first, second = engine.connect(), engine.connect()
+    held = "SELECT contact_id FROM conversation_states WHERE contact_id = :id FOR UPDATE"
+    try:
+        web.wait_healthy()
+        wait(
+            "the questions",
+            lambda: all(len(fake_telegram.sent_messages(c)) == PER_PARENT for c in chats.values()),
+            30,
+            worker,
+        )
+        first.execute(text(held), {"id": 1})
+        second.execute(text(held), {"id": 2})
+        _post_in_background(hook, updates[1])
+        wait("parent 1's update to wait", lambda: _lock_waits(url) == 1, 30, web)
+        _post_in_background(hook, updates[2])
+        _post_in_background(hook, updates[3])
+        time.sleep(1.0)  # both queue behind parent 1's, to be received together next
+        first.rollback()  # parent 1's goes through; then 2 and 3's batch waits on parent 2
+        wait(
+            "parent 1's answer, then the batch to wait",
+            lambda: (
+                scalar(url, "SELECT count(*) FROM consultation_answers") == 1
+                and _lock_waits(url) == 1
+            ),
+            30,
+            web,
+        )
+        web.stop(kill=True)  # Telegram gets no answer for 2 and 3
+        stored = scalar(url, "SELECT count(*) FROM inbound_messages")
+        second.rollback()
+        web = Served(tmp_path, env, "web", port)
+        processes.append(web)
+        web.wait_healthy()
+        retried = [
+            fake_telegram.post_update(updates[n], url=hook, secret_token=WEBHOOK_SECRET)
+            for n in (2, 3, 1)  # parent 1's retried too, though it was answered
+        ]
+        wait(
+            "the answers to be processed and answered",
+            lambda: (
+                scalar(url, "SELECT count(*) FROM consultation_answers") == 3
+                and scalar(url, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
+            ),
+            30,
+            worker,
+            web,
+        )
+        time.sleep(1.5)  # a doubled processing would queue and send its reply now
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
+        for served in reversed(processes):
+            served.stop()
+        container.close()
+
+    assert stored == 1  # parent 1's alone: the killed batch left nothing of 2 and 3
+    assert retried == [200, 200, 200]
+    assert scalar(url, "SELECT count(*) FROM inbound_messages WHERE processed_at IS NOT NULL") == 3
+    assert scalar(url, "SELECT count(*) FROM consultation_answers WHERE value = 'yes'") == 3
+    for chat in chats.values():
+        replies = [c.params["text"] for c in fake_telegram.sent_messages(chat)[PER_PARENT:]]
+        assert len(replies) == 1 and "How often do you go?" in replies[0]  # once each
+
+
 def test_kill_worker_mid_send_then_another_sends_after_the_lease(
     tmp_path: Path, fault_db: str, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
 ) -> None:
