@@ -13,7 +13,7 @@ from conversations.flows.base import Ctx
 from conversations.types import Channel, ContactStatus, EngineConfig
 from storage import consultation_audience as audience_sql
 from storage import consultations as store
-from storage import contacts
+from storage import contact_effects, contacts
 from storage.models import Contact, ContactIdentity
 
 
@@ -50,7 +50,7 @@ def ask_if_free(
         question = invite.position or consultation.first().id
         step = flow.resume(ctx, consultation, question)
     store.mark_asked(invite, question, now)
-    contacts.apply(session, contact, identity, step, now, timezone=timezone)
+    contact_effects.apply(session, contact, identity, step, now, timezone=timezone)
 
 
 def _invite_newcomer(session: Session, contact: Contact, now: datetime, timezone: str) -> None:

@@ -20,7 +20,7 @@ from conversations.events.model import Event
 from conversations.flows import events as flow
 from conversations.flows.base import Ctx
 from conversations.types import Channel, EngineConfig, OutgoingMessage
-from storage import contacts
+from storage import contact_effects, contacts
 from storage import events as store
 from storage.db import transaction
 from storage.event_models import Event as EventRow
@@ -147,7 +147,7 @@ def fill_places(config: EngineConfig, session: Session, row: EventRow, now: date
         # An SMS "NO" in reply to this should give the place back: await it if the parent is free.
         state = flow.state_for(event) if view.state.flow is None else view.state
         result = fx.StepResult(state, tuple(effects))
-        contacts.apply(session, contact, identity, result, now)
+        contact_effects.apply(session, contact, identity, result, now)
         told += 1
     return told
 

@@ -28,7 +28,7 @@ from bot.events import after_rsvp
 from conversations.engine import Engine
 from conversations.keywords import Keyword, match_keyword
 from conversations.types import Channel, InboundMessage
-from storage import contact_context, contacts, inbound
+from storage import contact_context, contact_effects, contacts, inbound
 from storage.contact_context import Known
 from storage.db import transaction
 from storage.models import Contact, ContactIdentity
@@ -111,7 +111,7 @@ class InboundService:
             stored = inbound.store_singles(session, messages, contact_of, quiet, now)
             # Changed since `read` by an earlier message (its own, or another parent's giving
             # up an event place, say): read again, after the batch's changes are flushed.
-            changed, stored_for = contacts.changed(session), set()
+            changed, stored_for = contact_effects.changed(session), set()
             receipts = []
             for index, message in enumerate(messages):
                 key = (message.channel.value, message.address)
@@ -276,7 +276,7 @@ class InboundService:
         if event.press is not None:
             batch.button_ack(event.press, now)
         result = self.engine.step(view, event, now)
-        contacts.apply(
+        contact_effects.apply(
             session,
             contact,
             identity,
