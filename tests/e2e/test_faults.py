@@ -55,6 +55,20 @@ def _post_in_background(url: str, update: dict[str, object]) -> threading.Thread
     return thread
 
 
+def _wait_answered(url: str, answers: int, *processes: Served) -> None:
+    """Until `answers` answers are stored and every reply sent, and a moment more."""
+    wait(
+        f"{answers} answer(s) to be processed and answered",
+        lambda: (
+            scalar(url, "SELECT count(*) FROM consultation_answers") == answers
+            and scalar(url, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
+        ),
+        30,
+        *processes,
+    )
+    time.sleep(1.5)  # a doubled processing would queue and send its reply now
+
+
 class Holder:
     """The test holding the lock the web process will wait on, so it can be killed there.
 
@@ -151,17 +165,7 @@ def test_kill_web_mid_request_then_the_retried_update_is_processed_once(
         processes.append(web)
         web.wait_healthy()
         retried = fake_telegram.post_update(update, url=hook, secret_token=WEBHOOK_SECRET)
-        wait(
-            "the answer to be processed and answered",
-            lambda: (
-                scalar(url, "SELECT count(*) FROM consultation_answers") == 1
-                and scalar(url, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
-            ),
-            30,
-            worker,
-            web,
-        )
-        time.sleep(1.5)  # a doubled processing would queue and send its reply now
+        _wait_answered(url, 1, worker, web)
     finally:
         holder.release()
         for served in reversed(processes):
@@ -245,17 +249,7 @@ def test_kill_web_mid_batch_then_every_retried_update_is_processed_once(
             fake_telegram.post_update(updates[n], url=hook, secret_token=WEBHOOK_SECRET)
             for n in (2, 3, 1)  # parent 1's retried too, though it was answered
         ]
-        wait(
-            "the answers to be processed and answered",
-            lambda: (
-                scalar(url, "SELECT count(*) FROM consultation_answers") == 3
-                and scalar(url, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0
-            ),
-            30,
-            worker,
-            web,
-        )
-        time.sleep(1.5)  # a doubled processing would queue and send its reply now
+        _wait_answered(url, 3, worker, web)
     finally:
         first.close()
         second.close()
