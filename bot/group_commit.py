@@ -81,10 +81,9 @@ class GroupCommit:
                     else:
                         future.set_result(outcome)
                 batch = []
-        except BaseException as error:  # cancelled at shutdown: no webhook of the batch may hang
+        except BaseException:  # cancelled at shutdown: no webhook of the batch may hang
             for _, future in batch:
-                if not future.done():
-                    future.set_exception(error)
+                future.cancel()
             raise
         finally:
             self._draining -= 1

@@ -205,3 +205,20 @@ def test_a_webhook_that_goes_away_mid_batch_stops_nothing() -> None:
     asyncio.run(scene())
     assert service.batches == [[1, 2]]  # its message was received all the same
     assert service.alone == [0, 3]
+
+
+def test_a_batch_cancelled_at_shutdown_leaves_no_webhook_waiting() -> None:
+    service = FakeService()
+    group = GroupCommit(service)
+
+    async def scene() -> list[bool]:
+        service.hold.clear()
+        webhooks = [asyncio.create_task(group.receive(_message(n))) for n in (1, 2)]
+        await _until(service.held.is_set)  # the batch is being received, in its thread
+        for task in list(group._tasks):
+            task.cancel()  # the server shutting down
+        done, _ = await asyncio.wait(webhooks, timeout=10)
+        service.hold.set()
+        return [task.cancelled() for task in webhooks if task in done]
+
+    assert asyncio.run(scene()) == [True, True]
