@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 class LaunchRefused(ConfigError):
     """A consultation that must not go out as it is; the message says what to fix."""
+
+
+LAUNCH_WINDOW = timedelta(days=366)  # how far from now a launch may be scheduled, either way
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,8 @@ def plan(container: Container, consultation: Consultation, at: datetime | None) 
     config = container.engine.config
     now = container.clock()
     launch_at = at or consultation.opens_at or now
+    if abs(launch_at - now) > LAUNCH_WINDOW:
+        raise LaunchRefused("the launch time must be within a year of now")
     if consultation.audience.community and consultation.audience.community not in (
         config.communities
     ):

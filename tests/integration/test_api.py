@@ -260,6 +260,11 @@ def test_bad_bodies_are_refused_and_nothing_is_stored(
         "/api/consultations?launch_at=2026-04-01T09:00:00", json=play_park(), headers=admin
     )
     assert naive.status_code == 422
+    for absurd in ("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z", "2030-01-01T09:00:00Z"):
+        far = client.post(
+            f"/api/consultations?launch_at={absurd}", json=play_park(), headers=admin
+        )  # a launch in year 1, or years from now: refused, not a server error
+        assert far.status_code == 422 and "within a year of now" in far.text, far.text
     bad_event = client.post("/api/events", json={"id": "x"}, headers=admin)
     assert bad_event.status_code == 422
     assert (count(world, ConsultationRow), count(world, EventRow)) == (0, 0)
