@@ -39,7 +39,7 @@ from households import TUESDAY, analyze, fresh_container, numbers
 from bot.consultation_yaml import load
 from bot.container import build
 from bot.settings import Settings
-from storage.base import UTCDateTime
+from storage.base import JSONType, UTCDateTime
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.db import transaction
@@ -56,7 +56,8 @@ ANSWERS = (("uses", "yes"), ("how-often", "weekly"), ("help", "shade,toilets"), 
 
 
 def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-def]
-    """The consultation, then contacts, invites and four answers each: INSERT … SELECT."""
+    """The consultation, then contacts, invites (their answers pivoted on them, as
+    record_answer keeps them) and four answers each: INSERT … SELECT."""
     consultation, problems = load(ROOT / "examples/consultations/play-park.yaml")
     assert consultation is not None, problems
     with transaction(container.sessions) as session:
@@ -106,10 +107,13 @@ def populate(container, respondents: int) -> None:  # type: ignore[no-untyped-de
                     "invited_at",
                     "started_at",
                     "finished_at",
+                    "answers",
                 ],
                 invite.add_columns(
                     literal("sms"), literal("12-23m"), literal("finished"), literal(0)
-                ).add_columns(stamp, *answering(container, stamp)),
+                ).add_columns(
+                    stamp, *answering(container, stamp), literal(dict(ANSWERS), JSONType)
+                ),
             )
         )
         for question, value in ANSWERS:
@@ -152,14 +156,18 @@ def seeded(url: str, respondents: int) -> bool:
     container = build(settings(url), clock=lambda: TUESDAY)
     try:
         with transaction(container.sessions) as session:
-            count = session.scalar(
-                select(func.count()).where(ConsultationInvite.consultation_id == "play-park")
-            )
+            # Every invite counted, and those with their answers pivoted on them (a database
+            # seeded before migration 0011 has none, and would export blank answers).
+            counts = session.execute(
+                select(func.count(), func.count(ConsultationInvite.answers)).where(
+                    ConsultationInvite.consultation_id == "play-park"
+                )
+            ).one()
     except DBAPIError:
         return False
     finally:
         container.close()
-    return count == respondents
+    return tuple(counts) == (respondents, respondents)
 
 
 def export(url: str, fmt: str, queue: Any, portable: bool = False) -> None:

@@ -64,6 +64,10 @@ class ConsultationInvite(Base):
     asked_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The answers below, pivoted: {question id: value} for every answer with a value (none
+    # skipped, none blanked by retention). Written with each answer (record_answer), so an
+    # export reads one row per respondent instead of grouping the answers every time.
+    answers: Mapped[dict[str, str] | None] = mapped_column(JSONType)
 
 
 class ConsultationAnswer(Base):

@@ -245,6 +245,15 @@ def state_of(consultation_id: str, question_id: str) -> ConversationState:
     return ConversationState(FLOW, question_id, {"c": consultation_id})
 
 
+def pivoted(answers: dict[str, str] | None, question_id: str, value: str | None) -> dict[str, str]:
+    """An invite's pivoted answers with one answer replaced (a skip takes it out): a new dict,
+    so the ORM sees the change."""
+    changed = {key: held for key, held in (answers or {}).items() if key != question_id}
+    if value is not None:
+        changed[question_id] = value
+    return changed
+
+
 def record_answer(
     session: Session, contact_id: int, channel: str, answer: fx.RecordAnswer, now: datetime
 ) -> None:
@@ -270,6 +279,7 @@ def record_answer(
     ).one_or_none()
     if invite is None:
         return
+    invite.answers = pivoted(invite.answers, qid, answer.value)
     invite.started_at = invite.started_at or now
     invite.position = answer.next_question_id
     if answer.next_question_id is None:

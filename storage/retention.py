@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ARRAY, ColumnElement, Text, and_, cast, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
 from conversations.consultations.model import Consultation
 from storage import erasure
 from storage.base import affected
 from storage.consultation_models import Consultation as ConsultationRow
-from storage.consultation_models import ConsultationAnswer
+from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.models import OUTBOX_WAITING, Contact, InboundMessage, InboxItem, InboxReply, Outbox
 
 # What a blanked outbox row holds: still a (empty) text message, marked as removed.
@@ -81,30 +82,57 @@ BLANKED: dict[str, dict[str, Any]] = {
 }
 
 
-def _free_text(session: Session, now: datetime, periods: Periods) -> ColumnElement[bool]:
-    """Free-text answers of consultations closed longer ago than the period."""
+def _free_questions(
+    session: Session, now: datetime, periods: Periods
+) -> list[tuple[str, list[str]]]:
+    """(consultation, its free-text question ids) for consultations closed past the period."""
     cutoff = _before(now, periods.free_text)
     if cutoff is None:
-        return false()
+        return []
     closed = session.execute(
         select(ConsultationRow.id, ConsultationRow.definition).where(
             ConsultationRow.closed_at.is_not(None), ConsultationRow.closed_at < cutoff
         )
     ).all()
-    clauses = []
+    found = []
     for consultation_id, definition in closed:  # a handful of consultations, not rows
         questions = Consultation.from_json(definition).questions
         free = [q.id for q in questions if q.type == "text"]
         if free:
-            clauses.append(
-                and_(
-                    ConsultationAnswer.consultation_id == consultation_id,
-                    ConsultationAnswer.question_id.in_(free),
-                )
-            )
-    if not clauses:
+            found.append((consultation_id, free))
+    return found
+
+
+def _free_text(free: list[tuple[str, list[str]]]) -> ColumnElement[bool]:
+    """The stored free-text answers of `free` (from _free_questions) that still have words."""
+    if not free:
         return false()
+    clauses = [
+        and_(
+            ConsultationAnswer.consultation_id == consultation_id,
+            ConsultationAnswer.question_id.in_(questions),
+        )
+        for consultation_id, questions in free
+    ]
     return and_(or_(*clauses), ConsultationAnswer.value.is_not(None))
+
+
+def _strip_pivoted(session: Session, free: list[tuple[str, list[str]]]) -> None:
+    """The same free text out of the invites' pivoted answers, which the exports read."""
+    invite = ConsultationInvite
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for consultation_id, questions in free:
+        stripped: ColumnElement[Any]
+        if postgresql:
+            stripped = invite.answers.op("-")(cast(array(questions), ARRAY(Text)))
+        else:
+            stripped = func.json_remove(invite.answers, *(f'$."{q}"' for q in questions))
+        session.execute(
+            update(invite)
+            .where(invite.consultation_id == consultation_id, invite.answers.is_not(None))
+            .values(answers=stripped)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _inactive(now: datetime, periods: Periods) -> ColumnElement[bool]:
@@ -124,9 +152,8 @@ def due(session: Session, now: datetime, periods: Periods) -> dict[str, int]:
     counts = {kind: 0 for kind in KINDS}
     for kind, (table, where) in _bodies(now, periods).items():
         counts[kind] = _count(session, table, where)
-    counts["free_text_answers"] = _count(
-        session, ConsultationAnswer, _free_text(session, now, periods)
-    )
+    free = _free_questions(session, now, periods)
+    counts["free_text_answers"] = _count(session, ConsultationAnswer, _free_text(free))
     counts["inactive_contacts"] = _count(session, Contact, _inactive(now, periods))
     return counts
 
@@ -143,14 +170,16 @@ def enforce(session: Session, now: datetime, periods: Periods) -> dict[str, int]
                 .execution_options(synchronize_session=False)
             )
         )
+    free = _free_questions(session, now, periods)
     counts["free_text_answers"] = affected(
         session.execute(
             update(ConsultationAnswer)
-            .where(_free_text(session, now, periods))
+            .where(_free_text(free))
             .values(value=None)
             .execution_options(synchronize_session=False)
         )
     )
+    _strip_pivoted(session, free)
     # The same erasure as DELETE and the dashboard (closed answers kept anonymously), one
     # family at a time: a night's inactive families are few, and each is several statements.
     inactive = session.scalars(select(Contact.id).where(_inactive(now, periods))).all()

@@ -16,7 +16,6 @@ from psycopg import Copy, Cursor, pq
 from psycopg.errors import error_from_result
 from psycopg.pq.abc import PGconn
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Connection,
     Integer,
@@ -30,14 +29,11 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.sql.elements import ColumnClause
 
-from storage.exports.common import Pseudonyms
+from storage.exports.common import CODE_DIGITS, Pseudonyms
 from storage.exports.spec import FORMULA_START
 
-PAST_Z: ColumnClause[Any] = literal_column("'[\\]^_`'")  # "Z" + 1 to + 6, as base32 goes on
-DIGITS: ColumnClause[Any] = literal_column("'234567'")
 # to_char of a timestamptz in the session's TimeZone, as isoformat(timespec="seconds") has it.
 ISO_SECONDS: ColumnClause[Any] = literal_column("'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'")
 QUOTE: ColumnClause[Any] = literal_column("''''")  # the SQL literal for one apostrophe
@@ -63,37 +59,14 @@ def _pad(name: str) -> ColumnElement[bytes]:
     return select(key).scalar_subquery()
 
 
-def digest_bits(contact_id: Any) -> ColumnElement[int]:
-    """The first 64 bits of HMAC-SHA256(key, str(contact_id)) as a bigint (RFC 2104 over the
-    padded keys `settings` gives the session)."""
+def pseudonym(contact_id: Any) -> ColumnElement[str]:
+    """ "R-" and the first 15 hex digits (60 bits) of HMAC-SHA256(key, str(contact_id)), as
+    `Pseudonyms.code` (RFC 2104 over the padded keys `settings` gives the session)."""
     message = func.convert_to(cast(contact_id, Text), literal_column("'UTF8'"))
     first = func.sha256(_pad(INNER).op("||")(message))
     digest = func.sha256(_pad(OUTER).op("||")(first))
     hex_digits = func.encode(func.substring(digest, _sql(1), _sql(8)), literal_column("'hex'"))
-    return cast(cast(literal_column("'x'").op("||")(hex_digits), BIT(64)), BigInteger)
-
-
-def pseudonym(bits: Any) -> ColumnElement[str]:
-    """ "R-" and the first 12 base32 characters (60 bits) of the digest, from `digest_bits`.
-
-    Each half of the 60 bits has its six 5-bit groups moved into the low bytes of a bigint
-    (two operations a group), plus 'A' in every byte: one string of "A" to "`", and
-    translate() turns the six past "Z" into "2" to "7": half the CPU of twelve substr()."""
-    halves = [_letters(bits, 34), _letters(bits, 4)]
-    ascii_ = func.convert_from(halves[0].op("||")(halves[1]), literal_column("'UTF8'"))
-    return literal_column("'R-'").op("||")(func.translate(ascii_, PAST_Z, DIGITS))
-
-
-def _letters(bits: Any, low: int) -> ColumnElement[bytes]:
-    """The six groups of bits[low + 29 … low] as six bytes, group value + ord('A')."""
-    spread: Any = None
-    for k in range(6):
-        shift = low + 5 * k - 8 * k  # group k to byte k
-        moved = bits.op(">>")(_sql(shift)) if shift >= 0 else bits.op("<<")(_sql(-shift))
-        term = moved.op("&")(_sql(31 << 8 * k))
-        spread = term if spread is None else spread.op("|")(term)
-    letters = spread.op("+")(_sql(int("41" * 6, 16)))
-    return func.substr(func.int8send(letters, type_=LargeBinary), _sql(3))
+    return literal_column("'R-'").op("||")(func.left(hex_digits, _sql(CODE_DIGITS)))
 
 
 def stamp(column: Any) -> ColumnElement[str]:

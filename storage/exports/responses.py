@@ -1,18 +1,18 @@
 """Consultation responses: one row per respondent, one column per question (per option for a
-multiple-choice question): each respondent's answers pivoted by one GROUP BY, joined to the
-invites and streamed. On PostgreSQL the CSV comes straight from COPY (responses_copy.py)."""
+multiple-choice question): each invite with the answers pivoted on it as they were stored,
+streamed. On PostgreSQL the CSV comes straight from COPY (responses_copy.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, tablesample, true
+from sqlalchemy import ColumnElement, Select, func, select, tablesample, true
 from sqlalchemy.orm import Session
 
 from conversations.consultations.model import Consultation, Question
 from storage.consultation_models import Consultation as ConsultationRow
-from storage.consultation_models import ConsultationAnswer, ConsultationInvite
+from storage.consultation_models import ConsultationInvite
 from storage.exports import responses_copy
 from storage.exports.common import (
     IDENTITY_COLUMNS,
@@ -58,38 +58,13 @@ def pivot(
     within: Within | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """One row per invite, in start order: its columns, the identities when identifiable,
-    and one column per question (`q0`, `q1`, …) holding the stored value. `within(column)`
-    keeps only the contacts whose id it holds for (a range of a split export), on the
-    invites, the contacts and the answers alike, so each range pivots its own answers only."""
-    answer, invite = ConsultationAnswer, ConsultationInvite
+    and one column per question (`q0`, `q1`, …) holding the stored value, read from the
+    invite's pivoted answers (no GROUP BY over the answers). `within(column)` keeps only the
+    contacts whose id it holds for (a range of a split export)."""
+    invite = ConsultationInvite
     only: list[ColumnElement[bool]] = [true()]
-    answered: list[ColumnElement[bool]] = [true()]
     if within is not None:
         only = [within(invite.contact_id), within(Contact.id)]
-        answered = [within(answer.contact_id)]
-    # Grouped on the contact alone, before the join: far cheaper than grouping the joined rows
-    # on every invite column, and the same values.
-    answers = (
-        select(
-            answer.contact_id.label("contact_id"),
-            *(
-                func.max(
-                    case(
-                        (and_(answer.question_id == q.id, answer.skipped.is_(False)), answer.value),
-                        else_=None,
-                    )
-                ).label(f"q{index}")
-                for index, q in enumerate(questions)
-            ),
-        )
-        .where(
-            answer.consultation_id == consultation_id,
-            answer.question_id.in_([q.id for q in questions]),
-            *answered,
-        )
-        .group_by(answer.contact_id)
-        .subquery("answers")
-    )
     ids = identities()
     who = [Contact.code, ids.c.phone, ids.c.telegram] if ctx.identifiable else []
     query = (
@@ -105,11 +80,13 @@ def pivot(
             invite.started_at,
             invite.finished_at,
             *who,
-            *(answers.c[f"q{index}"] for index in range(len(questions))),
+            *(
+                invite.answers[q.id].as_string().label(f"q{index}")
+                for index, q in enumerate(questions)
+            ),
         )
         .select_from(invite)
         .join(Contact, real(invite.contact_id))
-        .outerjoin(answers, answers.c.contact_id == invite.contact_id)
     )
     if ctx.identifiable:
         query = query.outerjoin(ids, ids.c.contact_id == invite.contact_id)

@@ -30,7 +30,6 @@ from storage.exports.common import YES_NO, Blocks, Context, english, number
 from storage.exports.pg_copy import (
     Line,
     copy_csv,
-    digest_bits,
     pseudonym,
     settings,
     stamp,
@@ -44,6 +43,10 @@ from storage.exports.spec import Cell, escape
 INTEGER = r"^(0|-?[1-9][0-9]{0,99})$"
 DECIMAL = r"^-?([1-9][0-9]*\.[0-9]*[1-9]|0\.0{0,3}[1-9]([0-9]*[1-9])?)$"
 DECIMAL_LENGTH = 16  # with the sign and the point: at most 15 significant digits
+# The everyday stored numbers (a scale's 1-5, a count of children), written as stored without
+# the regular expressions: PostgreSQL hashes an IN list this long, so the test costs next to
+# nothing where the expressions cost about a microsecond a row (benchmarks/RESULTS.md).
+SMALL = tuple(str(n) for n in range(100))
 ONE: ColumnClause[Any] = literal_column("'1'")
 ZERO: ColumnClause[Any] = literal_column("'0'")
 COMMA: ColumnClause[Any] = literal_column("','")
@@ -116,9 +119,13 @@ def select_cells(
 ) -> Select[*tuple[Any, ...]]:
     """The rows of `query` (responses.pivot) as the text of their CSV cells, in its order;
     `keyed`, each row starts with the merge's sort key (pg_parallel.sort_key)."""
-    p = query.order_by(None).subquery("pivot")
-    c = p.c
+    # The rows are sorted first, with nothing but their stored values, and every cell made
+    # from the sorted rows: a narrow sort stays in work_mem (half a million rows sorted with
+    # their cells' text spilled 108 MB to disk). OFFSET 0 keeps PostgreSQL from merging the
+    # two levels.
+    c = query.offset(0).subquery("ordered").c
     columns: list[Any] = [
+        pseudonym(c.contact_id),
         text(c.community_id),
         text(c.language),
         text(c.channel),
@@ -132,17 +139,9 @@ def select_cells(
         columns += [text(c.code), text(c.phone), text(c.telegram)]
     for index, question in enumerate(questions):
         columns += cells(question, c[f"q{index}"], marker)
-    # Every cell but the respondent's code is made below the sort, where PostgreSQL can share
-    # the work between parallel workers. OFFSET 0 keeps it from inlining the subquery: the
-    # code reads the digest twelve times, which would otherwise hash twelve times.
-    named = [column.label(f"c{index}") for index, column in enumerate(columns)]
-    bits = digest_bits(c.contact_id).label("bits")
-    order = (c.started_at.label("started_at"), c.id.label("id"))
-    base = select(bits, *named, *order).order_by(*order).offset(0).subquery("base")
-    cells_ = [base.c[f"c{index}"] for index in range(len(named))]
-    key = pg_parallel.sort_key(base.c.started_at, base.c.id) if keyed else []
-    out = select(*key, pseudonym(base.c.bits), *cells_)
-    return out.order_by(base.c.started_at, base.c.id)
+    key = pg_parallel.sort_key(c.started_at, c.id) if keyed else []
+    # Ordered again, which the rows already are: PostgreSQL sees that and sorts nothing more.
+    return select(*key, *columns).order_by(c.started_at, c.id)
 
 
 def cells(question: Question, value: Any, marker: str) -> list[ColumnElement[Any]]:
@@ -165,7 +164,8 @@ def cells(question: Question, value: Any, marker: str) -> list[ColumnElement[Any
             value.regexp_match(INTEGER),
             and_(func.char_length(value) <= DECIMAL_LENGTH, value.regexp_match(DECIMAL)),
         )
-        return [case((plain, value), else_=literal(marker).op("||")(value))]
+        small = value.in_(SMALL)
+        return [case((small, value), (plain, value), else_=literal(marker).op("||")(value))]
     if question.type == "yesno":
         return [labelled(YES_NO, value)]
     if question.type == "choice" and question.options:

@@ -18,7 +18,7 @@ from bot.consultations import launch
 from conversations.types import Channel
 from storage import consultations as consultation_store
 from storage.audit_models import AuditEntry
-from storage.consultation_models import ConsultationAnswer
+from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.db import transaction
 from storage.models import (
     Child,
@@ -111,6 +111,10 @@ def snapshot(world: World) -> dict[str, Any]:
                 (r.consultation_id, r.contact_id, r.question_id): r.value
                 for r in session.scalars(select(ConsultationAnswer))
             },
+            "pivoted": {
+                (r.consultation_id, r.contact_id): r.answers
+                for r in session.scalars(select(ConsultationInvite))
+            },
             "contacts": set(session.scalars(select(Contact.id))),
             "identities": set(session.scalars(select(ContactIdentity.contact_id))),
             "children": set(session.scalars(select(Child.contact_id))),
@@ -185,6 +189,12 @@ def test_the_nightly_run_removes_exactly_what_is_due_once_a_night(world: World) 
     assert changed == {("play-park", younger, "ideas"): None}
     assert after["answers"][("play-park-2", younger, "ideas")] == "A water fountain"
     assert after["answers"][("play-park", younger, "uses")] == "no"
+    # The exports read each invite's pivoted answers: the words are gone from there too.
+    kept = before["pivoted"][("play-park", younger)]
+    assert kept["ideas"] == "More benches please"
+    del kept["ideas"]
+    assert after["pivoted"][("play-park", younger)] == kept
+    assert after["pivoted"][("play-park-2", younger)]["ideas"] == "A water fountain"
 
     # Inactive: the family silent for over two years is erased; the one under two is kept.
     assert before["contacts"] - after["contacts"] == {gone}

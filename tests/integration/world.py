@@ -59,12 +59,23 @@ class World:
             ).one()
 
     def answers(self, address: str) -> dict[str, str | None]:
+        """The parent's stored answers; checks that each invite's pivoted copy (what the
+        exports read) holds the same values."""
+        contact_id = self.contact_id(address)
         with transaction(self.container.sessions) as session:
             rows = session.scalars(
-                select(ConsultationAnswer).where(
-                    ConsultationAnswer.contact_id == self.contact_id(address)
-                )
+                select(ConsultationAnswer).where(ConsultationAnswer.contact_id == contact_id)
             ).all()
+            invites = session.scalars(
+                select(ConsultationInvite).where(ConsultationInvite.contact_id == contact_id)
+            ).all()
+            for invite in invites:
+                stored = {
+                    row.question_id: row.value
+                    for row in rows
+                    if row.consultation_id == invite.consultation_id and row.value is not None
+                }
+                assert (invite.answers or {}) == stored, (invite.answers, stored)
             return {row.question_id: row.value for row in rows}
 
     def invite(self, address: str) -> ConsultationInvite | None:
