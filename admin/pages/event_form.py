@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from admin.auth import N_
@@ -141,6 +141,13 @@ def _exists(moment: datetime) -> bool:
     return back.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
+def _fixed(moment: datetime) -> datetime:
+    """The same instant at its own fixed UTC offset, as an event file writes it. Arithmetic on
+    a ZoneInfo datetime is wall-clock arithmetic: an hour added to 00:00 on the night the
+    clocks go forward gave 01:00, which never happens there (the end is 02:00)."""
+    return moment.astimezone(timezone(moment.utcoffset() or timedelta(0)))
+
+
 def _whole(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,6}", text) else None
 
@@ -199,8 +206,8 @@ def parse(
         "id": event_id,
         "community": community.id,
         **texts,
-        "starts_at": starts,
-        "ends_at": ends,
+        "starts_at": _fixed(starts),
+        "ends_at": _fixed(ends),
         "capacity": capacity,
         "audience": audience,
         "reminders": list(draft.reminders),

@@ -62,6 +62,16 @@ def test_summer_times_are_london_times_and_a_skipped_hour_is_refused() -> None:
     assert event is None and fields(problems) == {"start_time"}
 
 
+def test_an_hour_from_midnight_on_the_night_the_clocks_go_forward_ends_at_two() -> None:
+    event, problems = parse(draft(start_date="2026-03-29", start_time="00:00"), BETTWS, LANGUAGES)
+    assert event is not None and problems == []
+    hour_long = dataclasses.replace(event, ends_at=event.starts_at + timedelta(hours=1))
+    shown = of_event(hour_long, "Europe/London")
+    assert (shown.start_time, shown.end_time) == ("00:00", "02:00")  # 01:00 GMT is 02:00 BST
+    again, problems = parse(shown, BETTWS, LANGUAGES)
+    assert problems == [] and again == hour_long
+
+
 def test_the_validators_own_checks_still_apply() -> None:
     event, problems = parse(draft(reminders=("P7D", "P1D", "PT2H", "PT1H")), BETTWS, LANGUAGES)
     assert event is None and fields(problems) == {"reminders"}
