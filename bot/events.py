@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from bot.consultations import snapshot_for
 from bot.settings import ConfigError
@@ -25,7 +26,7 @@ from storage import events as store
 from storage.db import transaction
 from storage.event_models import Event as EventRow
 from storage.event_models import EventRsvp
-from storage.models import Contact, ContactIdentity
+from storage.models import ContactIdentity
 from storage.outbox_groups import Messages
 
 if TYPE_CHECKING:
@@ -128,8 +129,17 @@ def fill_places(config: EngineConfig, session: Session, row: EventRow, now: date
     """Give freed places to the longest-waiting residents, and tell each of them."""
     told = 0
     while (waiting := store.next_waiting(session, row)) is not None:
+        # Their lock first, as their own messages take it: a message of theirs being
+        # processed elsewhere finishes before their place and conversation are written here,
+        # and is not overwritten by what was read before it committed.
+        contact = contacts.lock_if_present(session, waiting.contact_id)
+        try:
+            session.refresh(waiting)
+        except ObjectDeletedError:  # erased meanwhile, place and all: next in line
+            continue
+        if contact is None or waiting.answer != "waitlist":  # changed their mind meanwhile
+            continue
         waiting.answer, waiting.answered_at = "yes", now
-        contact = session.get_one(Contact, waiting.contact_id)
         identity = session.scalars(
             select(ContactIdentity)
             .where(ContactIdentity.contact_id == contact.id, ContactIdentity.reachable.is_(True))

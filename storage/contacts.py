@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,8 +85,16 @@ def lock(session: Session, contact_id: int) -> Contact:
     key takes, so a broadcast inserting outbox rows for this contact never waits on it (with
     FOR UPDATE, a launch and a message could deadlock: benchmarks/soak.py found it).
     """
-    query = select(Contact).where(Contact.id == contact_id).with_for_update(key_share=True)
-    return session.scalars(query).one()
+    return session.scalars(_locking(contact_id)).one()
+
+
+def lock_if_present(session: Session, contact_id: int) -> Contact | None:
+    """`lock`, or None when the contact is no longer there (erased since it was read)."""
+    return session.scalars(_locking(contact_id)).one_or_none()
+
+
+def _locking(contact_id: int) -> Select[Contact]:
+    return select(Contact).where(Contact.id == contact_id).with_for_update(key_share=True)
 
 
 def snapshot(
