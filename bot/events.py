@@ -88,6 +88,11 @@ def save_event(
     existing = session.get(EventRow, event.id)
     if existing is not None and existing.status == "cancelled":
         raise ConfigError(f"{event.id!r} was cancelled; give a new event a new id")
+    if existing is not None:
+        # Those waiting, before the event row that saving locks: a raised capacity gives them
+        # places under their own locks (fill_places), and their messages take those before
+        # the event's, so the same order here never deadlocks with one of them answering.
+        store.lock_waiting(session, event.id)
     saved = store.save(session, event, now, actor)
     today = now.astimezone(ZoneInfo(timezone)).date()
     if saved.is_new:

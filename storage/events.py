@@ -250,6 +250,16 @@ def booked_count(session: Session, event_id: str) -> int:
     )
 
 
+def lock_waiting(session: Session, event_id: str) -> None:
+    """The contacts on the event's waiting list, locked in id order, as `contacts.lock` locks
+    one (their messages take their own lock before the event's)."""
+    waiting = select(EventRsvp.contact_id).where(
+        EventRsvp.event_id == event_id, EventRsvp.answer == "waitlist"
+    )
+    locking = select(Contact.id).where(Contact.id.in_(waiting)).order_by(Contact.id)
+    session.execute(locking.with_for_update(key_share=True)).all()
+
+
 def next_waiting(session: Session, row: EventRow) -> EventRsvp | None:
     """The longest-waiting resident, if the event has a free place for them."""
     if row.capacity is not None and booked_count(session, row.id) >= row.capacity:

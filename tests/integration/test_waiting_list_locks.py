@@ -11,10 +11,11 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.events import create
+from bot.events import create, update
 from conversations.types import Channel, InboundMessage
 from storage import contacts
 from storage.db import transaction
+from storage.event_models import Event as EventRow
 from storage.event_models import EventRsvp
 from storage.models import ConversationState
 from tests.conftest import FIXED_NOW
@@ -95,3 +96,52 @@ def test_a_freed_place_waits_for_the_waiting_parents_own_message(
         # They left the list first: no place for them, and no message saying so.
         assert answers(world)[ENGLISH_SMS] == "no"
         assert not any(GOOD_NEWS in said for said in texts(world, ENGLISH_SMS))
+
+
+def test_a_raised_capacity_and_a_waiting_parents_answer_never_deadlock(world: World) -> None:
+    """A worker raises the capacity while a waiting parent's message holds their lock and
+    then locks the event to store an answer, as `record_rsvp` does. Saving takes the waiting
+    parents' locks before the event's, the order their messages take them in."""
+    if world.container.database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's one writer never lets two transactions overlap")
+    populate(world)
+    assert create(world.container, rhyme_time()).created  # two places
+    world.say(WELSH_SMS, "1")
+    world.chats[ENGLISH_TELEGRAM].flush()
+    world.say(ENGLISH_TELEGRAM, "1")
+    world.say(ENGLISH_SMS, "yes")  # the waiting list
+    parent = world.contact_id(ENGLISH_SMS)
+    holding, seen_waiting = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def own_message() -> None:
+        try:
+            with transaction(world.container.sessions) as session:
+                contacts.lock(session, parent)
+                holding.set()
+                seen_waiting.wait(timeout=30)
+                session.get_one(EventRow, rhyme_time().id, with_for_update=True)
+        except BaseException as error:
+            errors.append(error)
+
+    def raise_capacity() -> None:
+        try:
+            update(world.container, rhyme_time(capacity=3), actor="wendy")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=own_message, daemon=True)]
+    threads[0].start()
+    assert holding.wait(timeout=30)
+    threads.append(threading.Thread(target=raise_capacity, daemon=True))
+    threads[1].start()
+    deadline = time.monotonic() + 30
+    while not _waiting_for_a_lock(world) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen_waiting.set()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    assert errors == []
+    assert answers(world)[ENGLISH_SMS] == "yes"
+    assert GOOD_NEWS in texts(world, ENGLISH_SMS)[-1]
