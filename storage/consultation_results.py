@@ -11,8 +11,7 @@ Small-cell suppression: see storage/suppression.py.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -30,54 +29,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
-from conversations.consultations.model import Consultation, Question, Texts
+from conversations.consultations.model import Consultation
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.models import Contact
+from storage.question_results import (
+    DIMENSIONS,
+    UNKNOWN,
+    Options,
+    QuestionResult,
+    Values,
+    english,
+    ordered,
+    question_result,
+)
 from storage.suppression import Count, Suppression, Table
 
 __all__ = ["Count", "QuestionResult", "Results", "Suppression", "results"]
 
-DIMENSIONS: tuple[str, ...] = ("community", "language", "channel", "age_band")
-AGE_BANDS: tuple[str, ...] = (
-    "pregnancy",
-    "0-11m",
-    "12-23m",
-    "24-35m",
-    "36-47m",
-    "48-59m",
-    "60m+",
-    "none",
-)
-UNKNOWN = "unknown"  # the group of an answer with no invite (there should be none)
 SINGLE = ("choice", "yesno", "scale", "number", "date")  # one value per answer
-BROKEN_DOWN = ("choice", "multi", "scale", "yesno")  # per-option counts in every group
-ANSWERED = "answered"  # the key of a group's total in `QuestionResult.breakdown_totals`
-
-
-@dataclass(frozen=True)
-class QuestionResult:
-    """One question's results.
-
-    `counts`: per option or value, in definition order (zeros included); number and date
-    questions have one per distinct value, in order; text questions none.
-    `summary`: mean, median, min and max for number and scale questions, when not suppressed.
-    `breakdowns`: dimension -> group -> counts, as `counts`, for choice, multi, scale and yes/no
-    (empty for number, date and text: a row per distinct value per group would be almost all
-    hidden, and protecting it would hide the overall counts too).
-    `breakdown_totals`: dimension -> group -> the Count of people in that group who answered
-    (key "answered"), for every type.
-    """
-
-    id: str
-    type: str
-    text: str
-    answered: int | None
-    skipped: int | None
-    counts: tuple[Count, ...]
-    summary: dict[str, float] | None
-    breakdowns: dict[str, dict[str, tuple[Count, ...]]]
-    breakdown_totals: dict[str, dict[str, Count]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,12 +84,12 @@ def results(session: Session, consultation_id: str, threshold: int = 5) -> Resul
     answers = _answer_counts(session, consultation)
     options = _multi_counts(session, consultation)
     questions = tuple(
-        _question(q, answers.get(q.id, {}), options.get(q.id, {}), threshold)
+        question_result(q, answers.get(q.id, {}), options.get(q.id, {}), threshold)
         for q in consultation.questions
     )
     return Results(
         consultation_id=consultation_id,
-        title=_english(consultation.title),
+        title=english(consultation.title),
         status=row.status,
         invited=invited,
         started=started,
@@ -133,12 +103,6 @@ def results(session: Session, consultation_id: str, threshold: int = 5) -> Resul
 
 
 # --- queries ---------------------------------------------------------------------------------
-
-_Group = tuple[str, str] | None  # (dimension, group); None is everyone
-# group -> (skipped, value or None) -> people
-_Values = dict[_Group, dict[tuple[bool, str | None], int]]
-# group -> option id -> people who chose it
-_Options = dict[_Group, dict[str, int]]
 
 
 def _real(contact_id: Any) -> ColumnElement[bool]:
@@ -192,7 +156,7 @@ def _responses(
     for name in DIMENSIONS:
         column = per_invite.c[name]
         rows = session.execute(select(column, *measures).group_by(column)).all()
-        groups[name] = _ordered(name, (row[0] for row in rows))
+        groups[name] = ordered(name, (row[0] for row in rows))
         for row in rows:
             group = (name, str(row[0]))
             values = (int(row.invited), int(row.started), int(row.finished))
@@ -255,9 +219,9 @@ def _answer_rows(consultation: Consultation, name: str | None) -> Subquery:
     )
 
 
-def _answer_counts(session: Session, consultation: Consultation) -> dict[str, _Values]:
+def _answer_counts(session: Session, consultation: Consultation) -> dict[str, Values]:
     """question -> group -> (skipped, value) -> people, overall and for every dimension."""
-    found: dict[str, _Values] = defaultdict(lambda: defaultdict(dict))
+    found: dict[str, Values] = defaultdict(lambda: defaultdict(dict))
     for name in (None, *DIMENSIONS):
         rows = _answer_rows(consultation, name)
         statement = select(
@@ -272,10 +236,10 @@ def _answer_counts(session: Session, consultation: Consultation) -> dict[str, _V
     return found
 
 
-def _multi_counts(session: Session, consultation: Consultation) -> dict[str, _Options]:
+def _multi_counts(session: Session, consultation: Consultation) -> dict[str, Options]:
     """question -> group -> option -> people who chose it, for multi-select questions."""
     pairs = [(q.id, o.id) for q in consultation.questions if q.type == "multi" for o in q.options]
-    found: dict[str, _Options] = defaultdict(lambda: defaultdict(dict))
+    found: dict[str, Options] = defaultdict(lambda: defaultdict(dict))
     if not pairs:
         return found
     for name in (None, *DIMENSIONS):
@@ -299,159 +263,3 @@ def _multi_counts(session: Session, consultation: Consultation) -> dict[str, _Op
             for (qid, oid), n in zip(pairs, row[1:], strict=True):
                 found[qid][group][oid] = int(n)
     return found
-
-
-# --- one question -----------------------------------------------------------------------------
-
-
-def _question(
-    question: Question, values: _Values, chosen: _Options, threshold: int
-) -> QuestionResult:
-    keys, labels = _keys(question, values)
-    table = Table(threshold)
-    overall = values.get(None, {})
-
-    def answered_in(by_value: Mapping[tuple[bool, str | None], int]) -> int:
-        return sum(n for (skip, _), n in by_value.items() if not skip)
-
-    def option_count(group: _Group, key: str) -> int:
-        if question.type == "multi":
-            return chosen.get(group, {}).get(key, 0)
-        return values.get(group, {}).get((False, key), 0)
-
-    per_group = keys if question.type in BROKEN_DOWN else []
-
-    def add_row(group: _Group) -> None:
-        total = answered_in(values.get(group, {}))
-        table.add((group, ANSWERED), total, overall=group is None, total=True)
-        row_keys = keys if group is None else per_group
-        cells = [(group, key) for key in row_keys]
-        for cell, key in zip(cells, row_keys, strict=True):
-            table.add(cell, option_count(group, key), overall=group is None)
-        total_cell = (group, ANSWERED)
-        if question.type == "multi":
-            for cell in cells:
-                table.line([cell, total_cell], implicit=total - table.value(cell))
-        elif question.type != "text":
-            table.line([*cells, total_cell])
-        if group is not None and 0 < total < threshold:
-            table.hide_group([*cells, total_cell])
-
-    add_row(None)
-    groups = {
-        name: _ordered(name, (g[1] for g in values if g is not None and g[0] == name))
-        for name in DIMENSIONS
-    }
-    for name, members in groups.items():
-        for member in members:
-            add_row((name, member))
-        for key in (ANSWERED, *per_group):
-            table.line([*(((name, m), key) for m in members), (None, key)])
-    table.answered_is_fixed((None, ANSWERED))
-    skipped = sum(n for (skip, _), n in overall.items() if skip)
-    table.add((None, "skipped"), skipped, overall=True)
-    table.suppress()
-
-    def row(group: _Group) -> tuple[Count, ...]:
-        row_keys = keys if group is None else per_group
-        return tuple(table.count((group, key), labels[key], (group, ANSWERED)) for key in row_keys)
-
-    answered = table.published((None, ANSWERED))
-    total_answered = table.value((None, ANSWERED))
-    summary = None
-    if question.type in ("number", "scale") and total_answered >= threshold:
-        summary = _summary({k: table.value((None, k)) for k in keys})
-    return QuestionResult(
-        id=question.id,
-        type=question.type,
-        text=_english(question.text),
-        answered=answered,
-        skipped=table.published((None, "skipped")),
-        counts=row(None),
-        summary=summary,
-        breakdowns={
-            name: {m: row((name, m)) for m in members}
-            for name, members in groups.items()
-            if per_group
-        },
-        breakdown_totals={
-            name: {m: table.count(((name, m), ANSWERED), "Answered", None) for m in members}
-            for name, members in groups.items()
-        },
-    )
-
-
-def _keys(question: Question, values: _Values) -> tuple[list[str], dict[str, str]]:
-    """The question's keys in definition order (then any unexpected values), and labels."""
-    if question.type == "text":
-        return [], {}
-    if question.type in ("choice", "multi"):
-        labels = {o.id: _english(o.text) for o in question.options}
-    elif question.type == "yesno":
-        labels = {"yes": "Yes", "no": "No"}
-    elif question.type == "scale":
-        labels = {str(n): str(n) for n in range(1, 6)}
-        for key, end in (("1", "low"), ("5", "high")):
-            if end in question.labels:
-                labels[key] = f"{key} {_english(question.labels[end])}"
-    else:
-        labels = {}
-    if question.type == "multi":
-        return list(labels), labels
-    seen = {v for (skip, v) in values.get(None, {}) if not skip and v is not None}
-    extra = sorted(seen - set(labels), key=_value_order if question.type == "number" else str)
-    for key in extra:
-        labels[key] = key
-    return [*labels], labels
-
-
-def _value_order(value: str) -> tuple[int, float, str]:
-    try:
-        return (0, float(value), value)
-    except ValueError:
-        return (1, 0.0, value)
-
-
-def _summary(distribution: Mapping[str, int]) -> dict[str, float] | None:
-    """Mean, median, min and max of a value -> people distribution (numbers only)."""
-    numbers: list[tuple[float, int]] = []
-    for key, n in distribution.items():
-        try:
-            numbers.append((float(key), n))
-        except ValueError:
-            continue
-    numbers = sorted((v, n) for v, n in numbers if n > 0)
-    people = sum(n for _, n in numbers)
-    if not people:
-        return None
-
-    def nth(position: int) -> float:  # 0-based, over the sorted values
-        seen = 0
-        for value, n in numbers:
-            seen += n
-            if position < seen:
-                return value
-        return numbers[-1][0]
-
-    middle = (nth((people - 1) // 2) + nth(people // 2)) / 2
-    return {
-        "mean": round(sum(v * n for v, n in numbers) / people, 2),
-        "median": middle,
-        "min": numbers[0][0],
-        "max": numbers[-1][0],
-    }
-
-
-def _english(texts: Texts) -> str:
-    return texts.get("en") or next(iter(texts.values()), "")
-
-
-def _ordered(dimension: str, groups: Iterable[str | None]) -> list[str]:
-    found = {group if group is not None else UNKNOWN for group in groups}
-    if dimension == "age_band":
-        rank = {band: index for index, band in enumerate(AGE_BANDS)}
-        return sorted(found, key=lambda g: (rank.get(g, len(rank)), g))
-    return sorted(found)
-
-
-# --- suppression ------------------------------------------------------------------------------
