@@ -18,7 +18,7 @@ from bot.events import create as create_event
 from bot.settings import ConfigError
 from conversations.events.model import Event
 from conversations.types import EngineConfig
-from storage import events as store
+from storage import event_rsvps as rsvp_store
 from storage.db import transaction
 from storage.event_models import Event as EventRow
 
@@ -61,7 +61,7 @@ def list_() -> None:
         rows = session.scalars(select(EventRow).order_by(EventRow.starts_at)).all()
         lines = []
         for row in rows:
-            seen = store.counts(session, row.id)
+            seen = rsvp_store.counts(session, row.id)
             capacity = f"{row.capacity} places" if row.capacity else "no limit"
             lines.append(
                 f"{row.id}  {row.starts_at.isoformat()}  {row.community_id}  {row.status}  "
@@ -90,7 +90,7 @@ def attendance(
     with running() as container, transaction(container.sessions) as session:
         if session.get(EventRow, event_id) is None:
             raise ConfigError(f"no event with id {event_id!r}")
-        marked = store.mark_attendance(session, event_id, codes, not absent)
+        marked = rsvp_store.mark_attendance(session, event_id, codes, not absent)
     out.print(f"marked {marked} of {len(codes)} as {'absent' if absent else 'attended'}")
 
 
@@ -103,8 +103,8 @@ def rsvps(
     with running() as container, transaction(container.sessions) as session:
         if session.get(EventRow, event_id) is None:
             raise ConfigError(f"no event with id {event_id!r}")
-        rows = store.rsvp_rows(session, event_id)
-        seen = store.counts(session, event_id)
+        rows = rsvp_store.rsvp_rows(session, event_id)
+        seen = rsvp_store.counts(session, event_id)
     header = ("code", "language", "channel", "answer", "attended")
     if out_file is not None:
         with out_file.open("w", encoding="utf-8", newline="") as handle:

@@ -22,6 +22,7 @@ from conversations.flows import events as flow
 from conversations.flows.base import Ctx
 from conversations.types import Channel, EngineConfig, OutgoingMessage
 from storage import contact_effects, contacts
+from storage import event_rsvps as rsvps
 from storage import events as store
 from storage.db import transaction
 from storage.event_models import Event as EventRow
@@ -92,7 +93,7 @@ def save_event(
         # Those waiting, before the event row that saving locks: a raised capacity gives them
         # places under their own locks (fill_places), and their messages take those before
         # the event's, so the same order here never deadlocks with one of them answering.
-        store.lock_waiting(session, event.id)
+        rsvps.lock_waiting(session, event.id)
     saved = store.save(session, event, now, actor)
     today = now.astimezone(ZoneInfo(timezone)).date()
     if saved.is_new:
@@ -133,7 +134,7 @@ def cancel_event(container: Container, session: Session, event_id: str) -> int:
 def fill_places(config: EngineConfig, session: Session, row: EventRow, now: datetime) -> int:
     """Give freed places to the longest-waiting residents, and tell each of them."""
     told = 0
-    while (waiting := store.next_waiting(session, row)) is not None:
+    while (waiting := rsvps.next_waiting(session, row)) is not None:
         # Their lock first, as their own messages take it: a message of theirs being
         # processed elsewhere finishes before their place and conversation are written here,
         # and is not overwritten by what was read before it committed.

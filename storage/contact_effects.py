@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from conversations import effects as fx
 from conversations.slots import local_week, next_slot
 from conversations.types import ContactStatus, OutgoingMessage
-from storage import audit, consultations, contact_context, erasure, events
+from storage import audit, consultations, contact_context, erasure, event_rsvps, events
 from storage.contact_context import Known
 from storage.contacts import new_code
 from storage.models import (
@@ -203,7 +203,7 @@ def _apply_one(
         case fx.RecordAnswer():
             consultations.record_answer(session, contact.id, identity.channel, effect, now)
         case fx.RecordRsvp(event_id, answer):
-            events.record_rsvp(session, contact, identity, event_id, answer, now)
+            event_rsvps.record_rsvp(session, contact, identity, event_id, answer, now)
         case fx.SendCalendar(event_id):
             events.send_calendar(session, contact, identity, event_id, now)
         case fx.Unexpected(text):

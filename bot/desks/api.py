@@ -30,7 +30,7 @@ from conversations.events.model import Event
 from conversations.events.validate import validate as validate_event
 from storage import api_tokens, audit
 from storage import consultations as consultation_store
-from storage import events as event_store
+from storage import event_rsvps as rsvps
 from storage.consultation_models import Consultation as ConsultationRow
 from storage.consultation_results import Results
 from storage.consultation_results import results as compute_results
@@ -245,8 +245,8 @@ class ApiDesk:
             row = session.get(EventRow, event_id)
             if row is None:
                 raise KeyError(event_id)
-            rows = [RsvpView(*r) for r in event_store.rsvp_rows(session, event_id)]
-            counts = event_store.counts(session, event_id)
+            rows = [RsvpView(*r) for r in rsvps.rsvp_rows(session, event_id)]
+            counts = rsvps.counts(session, event_id)
             audit.record(
                 session,
                 at=self._container.clock(),

@@ -21,7 +21,7 @@ from bot.settings import ConfigError
 from conversations.events.model import Event
 from storage import audit
 from storage import event_board as board
-from storage import events as store
+from storage import event_rsvps as rsvps
 from storage.db import transaction
 from storage.event_models import Event as EventRow
 
@@ -151,8 +151,8 @@ class EventsDesk:
                 raise EventRefused(CANCELLED)
             if row.starts_at > self._container.clock():
                 raise EventRefused(NOT_STARTED)
-            marked = store.mark_attendance(session, event_id, list(attended), True)
-            marked += store.mark_attendance(session, event_id, list(absent), False)
+            marked = rsvps.mark_attendance(session, event_id, list(attended), True)
+            marked += rsvps.mark_attendance(session, event_id, list(absent), False)
             audit.record(
                 session,
                 at=self._container.clock(),

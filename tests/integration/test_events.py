@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.event_yaml import load
 from bot.events import cancel, create, reminder_time
 from conversations.events.model import Event
-from storage import events as store
+from storage import event_rsvps as rsvps
 from storage.db import transaction
 from storage.event_models import EventRsvp
 from storage.models import Contact, Outbox
@@ -126,8 +126,8 @@ def test_announce_rsvp_capacity_waiting_list_reminders_changes_and_cancel(world:
 
     with transaction(world.container.sessions) as session:
         code = session.get_one(Contact, world.contact_id(ENGLISH_SMS)).code
-        assert store.mark_attendance(session, event.id, [code], True) == 1
-        assert store.counts(session, event.id)["attended"] == 1
+        assert rsvps.mark_attendance(session, event.id, [code], True) == 1
+        assert rsvps.counts(session, event.id)["attended"] == 1
 
     assert cancel(world.container, event.id) == 2
     assert len(world.outbox(ENGLISH_TELEGRAM, "cancelled")) == 1
