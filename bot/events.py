@@ -18,6 +18,7 @@ from bot.consultations import snapshot_for
 from bot.settings import ConfigError
 from conversations import effects as fx
 from conversations.events.model import Event
+from conversations.flows import event_messages as say
 from conversations.flows import events as flow
 from conversations.flows.base import Ctx
 from conversations.types import Channel, EngineConfig, OutgoingMessage
@@ -46,10 +47,10 @@ class Outcome:
 def _messages(config: EngineConfig, event: Event, kind: str) -> Messages:
     """The message a group (language, channel) gets: announcement, change, reminder…"""
     build = {
-        "announce": flow.announcement,
-        "changed": flow.changed,
-        "cancelled": flow.cancelled,
-        "reminder": flow.reminder,
+        "announce": say.announcement,
+        "changed": say.changed,
+        "cancelled": say.cancelled,
+        "reminder": say.reminder,
     }[kind]
 
     def messages(language: str, channel: str, _key: str | None) -> tuple[OutgoingMessage, ...]:
@@ -156,7 +157,7 @@ def fill_places(config: EngineConfig, session: Session, row: EventRow, now: date
             continue
         view = contacts.snapshot(session, contact, Channel(identity.channel))
         event = Event.from_json(row.definition)
-        message = flow.place_freed(Ctx(config, view, now), event)
+        message = say.place_freed(Ctx(config, view, now), event)
         effects: list[fx.Effect] = [fx.Reply(message)]
         if identity.channel == Channel.TELEGRAM.value:
             effects.append(fx.SendCalendar(row.id))

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from babel.dates import format_date
-
 from conversations.effects import Effect, RecordRsvp, Reply, SendCalendar, StepResult, Unexpected
 from conversations.events.model import (
-    LONDON,
     RSVP_ANSWERS,
     Event,
     Rsvp,
     parse_rsvp,
-    pick,
-    rsvp_data,
 )
+from conversations.flows import event_messages as say
 from conversations.flows.base import N_, Answer, ChoiceSpec, Ctx, FlowFunctions, at, retry
-from conversations.i18n import DATE_LOCALES
 from conversations.keywords import Keyword, word_for
 from conversations.parsing.options import yes_no
 from conversations.types import (
@@ -26,7 +21,6 @@ from conversations.types import (
     Choice,
     ConversationState,
     EventView,
-    MessageKind,
     OutgoingMessage,
 )
 
@@ -35,7 +29,6 @@ MAX_LISTED = 5
 LIST_PREFIX = "ev:"
 MISSES_BEFORE_LEAVING = 2
 
-_LABELS: dict[Rsvp, str] = {"yes": N_("Yes"), "maybe": N_("Maybe"), "no": N_("No")}
 # Words that answer an RSVP besides the labels in every language, the numbers and yes/no words.
 _SYNONYMS: dict[Rsvp, tuple[str, ...]] = {
     "yes": (
@@ -92,98 +85,6 @@ def pressed(ctx: Ctx, choice_id: str) -> StepResult | None:
     return None
 
 
-def _in(ctx: Ctx, event: Event) -> Ctx:
-    """The context in one language the event is written in: the parent's, else English."""
-    lang = next((lang for lang in (ctx.locales[0], "en") if lang in event.title), None)
-    return ctx.with_language(lang or next(iter(event.title), ctx.locales[0]))
-
-
-def _lang(ctx: Ctx) -> str:
-    return ctx.locales[0]
-
-
-def _facts(ctx: Ctx, event: Event) -> dict[str, str]:
-    """The title, time and venue in the context's language, for a sentence's placeholders.
-
-    On SMS the time has a plain hyphen: an en dash would make the whole text UCS-2, which more
-    than doubles what it costs (see `conversations.sms`)."""
-    lang, when = _lang(ctx), event.when_text(_lang(ctx))
-    if ctx.contact.channel is Channel.SMS:
-        when = when.replace("\u2013", "-")
-    return {"title": pick(event.title, lang), "when": when, "venue": pick(event.venue, lang)}
-
-
-def _short_when(ctx: Ctx, event: Event) -> str:
-    start = event.starts_at.astimezone(LONDON)
-    lang = _lang(ctx)
-    day = format_date(start.date(), "EEEE d MMMM", locale=DATE_LOCALES.get(lang, lang))
-    return f"{day}, {start:%H:%M}"
-
-
-def _choices(ctx: Ctx, event: Event) -> tuple[Choice, ...]:
-    return tuple(Choice(rsvp_data(event.id, a), ctx.label(_LABELS[a])) for a in RSVP_ANSWERS)
-
-
-def _cant_come(ctx: Ctx, event: Event) -> tuple[Choice, ...]:
-    return (Choice(rsvp_data(event.id, "no"), ctx.label(N_("Can't come"))),)
-
-
-def _message(
-    ctx: Ctx, parts: list[str], choices: tuple[Choice, ...] = (), *, proactive: bool = True
-) -> OutgoingMessage:
-    kind = MessageKind.PROACTIVE if proactive else MessageKind.REPLY
-    text = "\n\n".join(p for p in parts if p)
-    return OutgoingMessage(text, ctx.locales, choices, kind)
-
-
-def _details(ctx: Ctx, event: Event) -> list[str]:
-    facts = _facts(ctx, event)
-    where = ctx.text(N_("{when} at {venue}."), **facts)
-    return [facts["title"], where, pick(event.description, _lang(ctx))]
-
-
-def announcement(ctx: Ctx, event: Event) -> OutgoingMessage:
-    ctx = _in(ctx, event)
-    parts = [*_details(ctx, event), ctx.text(N_("Can you come?"))]
-    return _message(ctx, parts, _choices(ctx, event))
-
-
-def reminder(ctx: Ctx, event: Event) -> OutgoingMessage:
-    ctx = _in(ctx, event)
-    text = ctx.text(
-        N_(
-            "Reminder: {title} is {when} at {venue}. If you can't come any more, "
-            "reply NO so someone else can have your place."
-        ),
-        **_facts(ctx, event),
-    )
-    return replace(_message(ctx, [text], _cant_come(ctx, event)), list_on_sms=False)
-
-
-def changed(ctx: Ctx, event: Event) -> OutgoingMessage:
-    ctx = _in(ctx, event)
-    text = ctx.text(N_("{title} has changed: it is now {when} at {venue}."), **_facts(ctx, event))
-    return _message(ctx, [text, ctx.text(N_("Can you still come?"))], _choices(ctx, event))
-
-
-def cancelled(ctx: Ctx, event: Event) -> OutgoingMessage:
-    ctx = _in(ctx, event)
-    text = ctx.text(N_("Sorry, {title} on {when} has been cancelled."), **_facts(ctx, event))
-    return _message(ctx, [text])
-
-
-def place_freed(ctx: Ctx, event: Event) -> OutgoingMessage:
-    ctx = _in(ctx, event)
-    text = ctx.text(
-        N_(
-            "Good news: a place has come up at {title} ({when}) and it's yours. "
-            "If you can't come, reply NO."
-        ),
-        **_facts(ctx, event),
-    )
-    return replace(_message(ctx, [text], _cant_come(ctx, event)), list_on_sms=False)
-
-
 def _after(ctx: Ctx) -> ConversationState:
     """Where the parent is after an RSVP: back where they were, unless that was this flow."""
     state = ctx.contact.state
@@ -210,11 +111,11 @@ def rsvp(ctx: Ctx, view: EventView, answer: str) -> StepResult:
     event joins the waiting list; a booked yes on Telegram also gets the .ics file."""
     if answer not in RSVP_ANSWERS:
         raise ValueError(f"not an RSVP answer: {answer!r}")
-    event, here = view.event, _in(ctx, view.event)
+    event, here = view.event, say.in_language(ctx, view.event)
     full = answer == "yes" and view.places_left == 0 and view.my_answer != "yes"
     record = "waitlist" if full else answer
-    events = word_for(Keyword.EVENTS, _lang(here))
-    text = here.text(_REPLIES[record], events=events, **_facts(here, event))
+    events = word_for(Keyword.EVENTS, say.language_of(here))
+    text = here.text(_REPLIES[record], events=events, **say.facts(here, event))
     calendar = record == "yes" and ctx.contact.channel is Channel.TELEGRAM
     if calendar:
         text += "\n\n" + here.text(N_("Tap the file below to add it to your calendar."))
@@ -244,9 +145,9 @@ def _listed(ctx: Ctx, state: ConversationState) -> list[EventView]:
 
 
 def _list_specs(ctx: Ctx, views: list[EventView]) -> list[ChoiceSpec]:
-    labels = ((v.event, _in(ctx, v.event)) for v in views)
+    labels = ((v.event, say.in_language(ctx, v.event)) for v in views)
     return [
-        ChoiceSpec(LIST_PREFIX + e.id, f"{_facts(c, e)['title']}, {_short_when(c, e)}")
+        ChoiceSpec(LIST_PREFIX + e.id, f"{say.facts(c, e)['title']}, {say.short_when(c, e)}")
         for e, c in labels
     ]
 
@@ -281,9 +182,9 @@ def _standing(ctx: Ctx, view: EventView) -> str:
 
 def _event_reply(ctx: Ctx, view: EventView) -> StepResult:
     event = view.event
-    here = _in(ctx, event)
-    parts = [*_details(here, event), _standing(here, view), here.text(N_("Can you come?"))]
-    message = _message(here, parts, _choices(here, event), proactive=False)
+    here = say.in_language(ctx, event)
+    parts = [*say.details(here, event), _standing(here, view), here.text(N_("Can you come?"))]
+    message = say.message(here, parts, say.choices(here, event), proactive=False)
     state = ctx.contact.state
     after = state_for(event) if state.flow in (None, FLOW) else state
     return StepResult(after, (Reply(message),))
@@ -291,9 +192,9 @@ def _event_reply(ctx: Ctx, view: EventView) -> StepResult:
 
 def _question(ctx: Ctx, view: EventView) -> OutgoingMessage:
     event = view.event
-    here = _in(ctx, event)
-    text = here.text(N_("Can you come to {title} on {when}?"), **_facts(here, event))
-    return _message(here, [text], _choices(here, event), proactive=False)
+    here = say.in_language(ctx, event)
+    text = here.text(N_("Can you come to {title} on {when}?"), **say.facts(here, event))
+    return say.message(here, [text], say.choices(here, event), proactive=False)
 
 
 def ask(ctx: Ctx, state: ConversationState) -> OutgoingMessage:
@@ -308,7 +209,7 @@ def _read(ctx: Ctx, event: Event, answer: Answer) -> str | None:
     if answer.choice_id is not None:
         found = rsvp_from_choice(answer.choice_id)
         return found[1] if found and found[0] == event.id else None
-    specs = [ChoiceSpec(a, _LABELS[a], _SYNONYMS[a]) for a in RSVP_ANSWERS]
+    specs = [ChoiceSpec(a, say.LABELS[a], _SYNONYMS[a]) for a in RSVP_ANSWERS]
     picked = ctx.pick(answer, specs)
     if picked is None:
         verdict = yes_no(answer.text)
@@ -322,7 +223,7 @@ def _unclear(ctx: Ctx, state: ConversationState, answer: Answer) -> StepResult:
         return retry(FLOW_OBJECT, ctx, replace(state, data={**state.data, "miss": misses}))
     bye = ctx.text(
         N_("No problem. Send {events} any time to reply."),
-        events=word_for(Keyword.EVENTS, _lang(ctx)),
+        events=word_for(Keyword.EVENTS, say.language_of(ctx)),
     )
     kept = (Unexpected(answer.text),) if answer.text.strip() else ()
     return StepResult(IDLE, (*kept, ctx.say(bye)))

@@ -14,7 +14,7 @@ from conversations import effects as fx
 from conversations.consultations.model import Consultation
 from conversations.effects import StepResult
 from conversations.engine import FLOWS
-from conversations.flows import birth, consultation, events, reconsent
+from conversations.flows import birth, consultation, event_messages, events, reconsent
 from conversations.flows.base import Ctx
 from conversations.types import (
     Channel,
@@ -149,7 +149,7 @@ def _consultation(question_id: str, closed: bool = False) -> Callable[[Home], No
 
 def _announced(home: Home) -> None:
     home.contact = replace(home.contact, events=(EventView(RHYME, 3),))
-    message = events.announcement(home.ctx(), RHYME)
+    message = event_messages.announcement(home.ctx(), RHYME)
     home.clock(StepResult(events.state_for(RHYME), (fx.Reply(message),)))
 
 

@@ -14,6 +14,7 @@ from bot.event_yaml import load
 from conversations import effects as fx
 from conversations.engine import Engine
 from conversations.events.model import Event, rsvp_data
+from conversations.flows import event_messages as say
 from conversations.flows import events as flow
 from conversations.flows.base import Answer, Ctx
 from conversations.keywords import Keyword, match_keyword
@@ -100,7 +101,7 @@ def _ctx(language: str, channel: Channel = Channel.SMS) -> Ctx:
 
 
 def test_the_announcement_on_sms_in_welsh_numbers_ie_efallai_na() -> None:
-    message = flow.announcement(_ctx("cy"), RHYME)
+    message = say.announcement(_ctx("cy"), RHYME)
     assert message.kind is MessageKind.PROACTIVE
     sms = render_sms(message)
     assert sms.startswith("Amser rhigwm yn Llyfrgell Bettws\n\nDydd Mawrth 9 Mawrth, 10:00-10:45")
@@ -110,7 +111,7 @@ def test_the_announcement_on_sms_in_welsh_numbers_ie_efallai_na() -> None:
 
 
 def test_the_announcement_on_telegram_has_rsvp_buttons() -> None:
-    message = flow.announcement(_ctx("en", Channel.TELEGRAM), RHYME)
+    message = say.announcement(_ctx("en", Channel.TELEGRAM), RHYME)
     rendering = render_telegram(message)
     buttons = [b for row in rendering.buttons for b in row]
     assert buttons == [("Yes", YES), ("Maybe", MAYBE), ("No", NO)]
@@ -120,7 +121,7 @@ def test_the_announcement_on_telegram_has_rsvp_buttons() -> None:
 
 def test_reminders_changes_cancellations_and_freed_places_read_well() -> None:
     en, cy = _ctx("en"), _ctx("cy")
-    reminder = flow.reminder(en, RHYME)
+    reminder = say.reminder(en, RHYME)
     assert reminder.text == (
         "Reminder: Rhyme time at Bettws Library is Tuesday 9 March, 10:00-10:45 at Bettws "
         "Library, Newport. If you can't come any more, reply NO so someone else can have "
@@ -128,18 +129,18 @@ def test_reminders_changes_cancellations_and_freed_places_read_well() -> None:
     )
     assert [c.id for c in reminder.choices] == [NO]
     assert render_sms(reminder) == reminder.text  # the button is for Telegram only
-    assert flow.reminder(cy, RHYME).choices[0].label == "Methu dod"
-    changed = flow.changed(en, RHYME)
+    assert say.reminder(cy, RHYME).choices[0].label == "Methu dod"
+    changed = say.changed(en, RHYME)
     assert changed.text.startswith("Rhyme time at Bettws Library has changed: it is now Tuesday")
     assert [c.id for c in changed.choices] == [YES, MAYBE, NO]
-    assert flow.cancelled(cy, RHYME).text == (
+    assert say.cancelled(cy, RHYME).text == (
         "Mae'n ddrwg gen i, mae Amser rhigwm yn Llyfrgell Bettws (Dydd Mawrth 9 Mawrth, "
         "10:00-10:45) wedi'i ganslo."
     )
-    freed = flow.place_freed(en, RHYME)
+    freed = say.place_freed(en, RHYME)
     assert freed.text.startswith("Good news: a place has come up at Rhyme time")
     assert "reply NO" in freed.text and [c.id for c in freed.choices] == [NO]
-    for message in (reminder, changed, freed, flow.cancelled(en, RHYME)):
+    for message in (reminder, changed, freed, say.cancelled(en, RHYME)):
         assert message.kind is MessageKind.PROACTIVE
         assert is_gsm7(render_sms(message))  # no en dash: an English SMS stays GSM-7
 
