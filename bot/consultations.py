@@ -16,6 +16,7 @@ from bot.settings import ConfigError
 from conversations.consultations.checks import language_name
 from conversations.consultations.model import Consultation
 from conversations.flows import consultation as flow
+from conversations.flows import consultation_questions as put
 from conversations.flows.base import Ctx
 from conversations.render import render_sms
 from conversations.sms import count_segments
@@ -95,7 +96,7 @@ def every_message(
     """The intro and every question, as a parent in this language and channel first sees them."""
     ctx = snapshot_for(config, language, channel, consultation.audience.community)
     return [flow.intro(ctx, consultation)] + [
-        flow.question_message(ctx, consultation, q, flow.state_for(consultation, q.id))
+        put.question_message(ctx, consultation, q, flow.state_for(consultation, q.id))
         for q in consultation.questions
     ]
 
@@ -240,7 +241,7 @@ def messages_for(config: EngineConfig, consultation: Consultation, purpose: str)
         state = flow.state_for(consultation, first.id)
         return (
             flow.intro(ctx, consultation),
-            flow.question_message(ctx, consultation, first, state, MessageKind.PROACTIVE),
+            put.question_message(ctx, consultation, first, state, MessageKind.PROACTIVE),
         )
 
     return build

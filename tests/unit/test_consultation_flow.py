@@ -14,6 +14,7 @@ from bot.consultation_yaml import load
 from conversations import effects as fx
 from conversations.consultations.model import Consultation, Option, Question
 from conversations.flows import consultation as flow
+from conversations.flows import consultation_questions as put
 from conversations.flows.base import Answer, Ctx
 from conversations.render import render_sms, render_telegram
 from conversations.types import (
@@ -686,7 +687,7 @@ def test_every_button_fits_telegrams_limit() -> None:
         for question in consultation.questions:
             state = replace(flow.state_for(consultation, question.id), data={"c": "x", "miss": 2})
             ctx = _ctx(Channel.TELEGRAM)
-            render_telegram(flow.question_message(ctx, consultation, question, state))
+            render_telegram(put.question_message(ctx, consultation, question, state))
 
 
 # Any text, any question
@@ -768,7 +769,7 @@ def test_any_text_to_any_question_records_a_valid_answer_or_asks_again(
     else:
         assert result.state.step == question.id
         assert result.state.data["miss"] == misses + 1
-        asked = flow.question_message(ctx, consultation, question, result.state)
+        asked = put.question_message(ctx, consultation, question, result.state)
         assert replies[-1].text.endswith(asked.text)
 
 
