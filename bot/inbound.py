@@ -28,7 +28,7 @@ from bot.events import after_rsvp
 from conversations.engine import Engine
 from conversations.keywords import Keyword, match_keyword
 from conversations.types import Channel, InboundMessage
-from storage import contact_context, contact_effects, contacts, inbound
+from storage import contact_context, contact_effects, contacts, held_writes, inbound
 from storage.contact_context import Known
 from storage.db import transaction
 from storage.models import Contact, ContactIdentity
@@ -109,30 +109,45 @@ class InboundService:
             contact_of = {key: contact.id for key, (_, contact) in found.items()}
             quiet = {contact_id for contact_id, known in read.items() if not known.earlier_pending}
             stored = inbound.store_singles(session, messages, contact_of, quiet, now)
-            # Changed since `read` by an earlier message (its own, or another parent's giving
-            # up an event place, say): read again, after the batch's changes are flushed.
-            changed, stored_for = contact_effects.changed(session), set()
-            receipts = []
-            for index, message in enumerate(messages):
-                key = (message.channel.value, message.address)
-                sender = found.get(key)
-                if sender is None:  # a first message: none was found for it just now
-                    sender = found[key] = self._sender(session, message, False, looked_up=True)
-                identity, contact = sender
-                if index in stored:  # stored above: its contact's only message of the batch
-                    if (new_id := stored[index]) is None:
-                        receipts.append(Receipt(Outcome.DUPLICATE, contact.id))
-                        continue
-                    fresh = contact.id in changed
-                    known = contact_context.load(session, contact.id) if fresh else read[contact.id]
-                    self._process_new(session, contact, identity, message, new_id, now, known)
-                    receipts.append(Receipt(Outcome.PROCESSED, contact.id))
+            # Each message's replies and new state are held and written together at the end
+            # (storage/held_writes.py): a round trip each was most of a batch's time.
+            with held_writes.holding(session):
+                return self._each(session, messages, found, read, stored, now)
+
+    def _each(
+        self,
+        session: Session,
+        messages: list[InboundMessage],
+        found: dict[tuple[str, str], tuple[ContactIdentity, Contact]],
+        read: dict[int, Known],
+        stored: dict[int, int | None],
+        now: datetime,
+    ) -> list[Receipt]:
+        """`receive_many`'s messages processed in arrival order, after the batch's reads."""
+        # Changed since `read` by an earlier message (its own, or another parent's giving
+        # up an event place, say): read again, after the batch's changes are flushed.
+        changed, stored_for = contact_effects.changed(session), set()
+        receipts = []
+        for index, message in enumerate(messages):
+            key = (message.channel.value, message.address)
+            sender = found.get(key)
+            if sender is None:  # a first message: none was found for it just now
+                sender = found[key] = self._sender(session, message, False, looked_up=True)
+            identity, contact = sender
+            if index in stored:  # stored above: its contact's only message of the batch
+                if (new_id := stored[index]) is None:
+                    receipts.append(Receipt(Outcome.DUPLICATE, contact.id))
                     continue
-                touched = contact.id in changed or contact.id in stored_for
-                maybe = None if touched else read.get(contact.id)
-                receipts.append(self._receive_in(session, message, sender, touched, maybe))
-                stored_for.add(contact.id)  # even if not processed: what waits has changed
-            return receipts
+                fresh = contact.id in changed
+                known = contact_context.load(session, contact.id) if fresh else read[contact.id]
+                self._process_new(session, contact, identity, message, new_id, now, known)
+                receipts.append(Receipt(Outcome.PROCESSED, contact.id))
+                continue
+            touched = contact.id in changed or contact.id in stored_for
+            maybe = None if touched else read.get(contact.id)
+            receipts.append(self._receive_in(session, message, sender, touched, maybe))
+            stored_for.add(contact.id)  # even if not processed: what waits has changed
+        return receipts
 
     def _receive_in(
         self,

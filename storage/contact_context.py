@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from conversations.types import Child as ChildView
 from conversations.types import ConversationState as StateView
+from storage import held_writes
 from storage.inbound import MAX_ATTEMPTS
 from storage.models import Child, Contact, ConversationState, InboundMessage, TipDelivery
 
@@ -117,6 +118,9 @@ def save_state(
     if held is not None:  # loaded through the session meanwhile: keep one truth, the ORM's
         for name, value in values.items():
             setattr(held, name, value)
+        return
+    if known.state is not None and (batch := held_writes.held(session)) is not None:
+        batch.states[contact_id] = values  # written at the batch's end, or before a read
         return
     connection = session.connection()  # not session.execute: no autoflush of the contact
     if known.state is None:

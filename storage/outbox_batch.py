@@ -9,6 +9,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from conversations.types import ButtonPress, MessageKind, OutgoingMessage
+from storage import held_writes
 from storage.models import Outbox
 from storage.outbox import Recipient, button_ack_payload
 
@@ -61,5 +62,8 @@ class Batch:
             return
         if any(isinstance(row, Outbox) for row in self.session.new):
             self.session.flush()
-        self.session.connection().execute(_INSERT, self.rows)
+        if (batch := held_writes.held(self.session)) is not None:
+            batch.outbox.extend(self.rows)  # written at the batch's end, or before a read
+        else:
+            self.session.connection().execute(_INSERT, self.rows)
         self.rows = []
