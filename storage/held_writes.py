@@ -15,10 +15,10 @@ before it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, TextClause, bindparam, event, insert, update
@@ -78,8 +78,23 @@ def write(connection: Connection) -> None:
         connection.execute(_UPDATE_STATE, [{"id": cid, **v} for cid, v in states.items()])
 
 
-@lru_cache(maxsize=512)  # keyed on the statement object: most are built once, at import
+# Per statement object, for as long as it lives: most are built once, at import. Weak, so a
+# statement built for one call (its parameters a parent's details) is not kept by this.
+_TOUCHES: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
 def _touches_held_tables(statement: Any) -> bool:
+    try:
+        return _TOUCHES[statement]
+    except (KeyError, TypeError):  # TypeError: an object that cannot be weakly referenced
+        pass
+    found = _reads_or_writes_held_tables(statement)
+    with suppress(TypeError):
+        _TOUCHES[statement] = found
+    return found
+
+
+def _reads_or_writes_held_tables(statement: Any) -> bool:
     if isinstance(statement, TextClause):
         return any(table.name in statement.text for table in _HELD_TABLES)
     try:
