@@ -10,7 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Text, and_, cast, false, func, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Text,
+    and_,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
@@ -117,22 +129,34 @@ def _free_text(free: list[tuple[str, list[str]]]) -> ColumnElement[bool]:
     return and_(or_(*clauses), ConsultationAnswer.value.is_not(None))
 
 
-def _strip_pivoted(session: Session, free: list[tuple[str, list[str]]]) -> None:
-    """The same free text out of the invites' pivoted answers, which the exports read."""
+def _strip_pivoted(session: Session, free: list[tuple[str, list[str]]]) -> int:
+    """The same free text out of the invites' pivoted answers, which the exports read; how
+    many invites held some."""
+    changed = 0
     invite = ConsultationInvite
     postgresql = session.get_bind().dialect.name == "postgresql"
     for consultation_id, questions in free:
         stripped: ColumnElement[Any]
+        # Only invites that still hold one of them: the rule runs every night, and rewriting
+        # every row of an old consultation each time would only bloat the table.
+        holding: ColumnElement[bool]
         if postgresql:
-            stripped = invite.answers.op("-")(cast(array(questions), ARRAY(Text)))
+            keys = cast(array(questions), ARRAY(Text))
+            stripped = invite.answers.op("-")(keys)
+            holding = invite.answers.op("?|", return_type=Boolean)(keys)
         else:
-            stripped = func.json_remove(invite.answers, *(f'$."{q}"' for q in questions))
-        session.execute(
-            update(invite)
-            .where(invite.consultation_id == consultation_id, invite.answers.is_not(None))
-            .values(answers=stripped)
-            .execution_options(synchronize_session=False)
+            paths = [f'$."{q}"' for q in questions]
+            stripped = func.json_remove(invite.answers, *paths)
+            holding = or_(*(func.json_extract(invite.answers, p).is_not(None) for p in paths))
+        changed += affected(
+            session.execute(
+                update(invite)
+                .where(invite.consultation_id == consultation_id, holding)
+                .values(answers=stripped)
+                .execution_options(synchronize_session=False)
+            )
         )
+    return changed
 
 
 def _inactive(now: datetime, periods: Periods) -> ColumnElement[bool]:

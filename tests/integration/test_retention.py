@@ -17,6 +17,7 @@ from bot.cli import app
 from bot.consultations import launch
 from conversations.types import Channel
 from storage import consultations as consultation_store
+from storage import retention
 from storage.audit_models import AuditEntry
 from storage.consultation_models import ConsultationAnswer, ConsultationInvite
 from storage.db import transaction
@@ -227,3 +228,14 @@ def test_zero_keeps_forever(world: World) -> None:
     before = snapshot(world)
     assert world.tick(NIGHT)["retention"] == 0
     assert unchanged(before, snapshot(world))
+
+
+def test_free_text_leaves_the_pivoted_answers_once_not_every_night(world: World) -> None:
+    build(world)
+    periods = retention.Periods()
+    with transaction(world.container.sessions) as session:
+        free = retention._free_questions(session, NIGHT, periods)
+        assert [c for c, _ in free] == ["play-park"]
+        assert retention._strip_pivoted(session, free) == 1  # the parent who wrote ideas
+    with transaction(world.container.sessions) as session:
+        assert retention._strip_pivoted(session, free) == 0  # nothing rewritten the next night
