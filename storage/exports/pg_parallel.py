@@ -2,10 +2,10 @@
 connection each, merged back into the file's order as the rows arrive.
 
 Ranges of contact ids, not of the file's order, because each range then reads only its own
-contacts' answers, through the index (a range of start times had to hash every answer to find
-its own). Every range reads the same snapshot (exported by the caller's transaction), so the
-file is one consistent view; each is sorted by the server, and the merge compares a sort key
-of fixed width that each row carries in front, which the merge cuts off again.
+contacts' rows, through their indexes. Every range reads the same snapshot (exported by the
+caller's transaction), so the file is one consistent view; each is sorted by the server, and
+the merge compares a sort key of fixed width that each row carries in front, which the merge
+cuts off again.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ Ids = Callable[[float | None], Select[Any]]  # the ids to cut; a sample of about
 # own parallel plan took 8.3 s for a million respondents (benchmarks/RESULTS.md).
 PARTS = min(4, os.cpu_count() or 1)
 MIN_ROWS_PER_PART = 50_000  # below this a second connection costs more than it saves
-# PostgreSQL's own parallel plan gave every worker the whole answers pivot to build (loops=3
-# in EXPLAIN); the ranges are the parallelism instead. Hash joins cost seconds at worst where
-# a misestimated nested loop over the pivot can run for minutes; the sort stays in memory.
+# The ranges are the parallelism, not PostgreSQL's own plan (its workers each built the whole
+# answers pivot, before answers were kept pivoted on the invites). Hash joins cost seconds at
+# worst where a misestimated nested loop can run for minutes; the sort stays in memory.
 SERIAL = {"max_parallel_workers_per_gather": "0", "enable_nestloop": "off", "work_mem": "128MB"}
 # The cuts are placed from a sample of the ids, pages drawn at random (no scan and sort of all
 # of them on the way to the first byte: 0.2 s where every id took 0.8 s for a million), or

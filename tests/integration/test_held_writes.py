@@ -9,6 +9,7 @@ from contextlib import suppress
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.container import Container
 from conversations.types import Channel, ConversationState, InboundMessage, OutgoingMessage
@@ -40,11 +41,13 @@ def _texts(container: Container, contact_id: int) -> list[str]:
         return [row.message["text"] for row in rows]
 
 
-def _queue(session: object, contact_id: int, *texts: str) -> None:
-    identity = session.scalars(  # type: ignore[attr-defined]
-        select(ContactIdentity).where(ContactIdentity.contact_id == contact_id)
-    ).one()
-    batch = Batch(session, contact_id, identity)  # type: ignore[arg-type]
+def _identity(session: Session, contact_id: int) -> ContactIdentity:
+    found = select(ContactIdentity).where(ContactIdentity.contact_id == contact_id)
+    return session.scalars(found).one()
+
+
+def _queue(session: Session, contact_id: int, *texts: str) -> None:
+    batch = Batch(session, contact_id, _identity(session, contact_id))
     for text in texts:
         batch.reply(OutgoingMessage(text, ("en",)), FIXED_NOW)
     batch.write()
@@ -77,10 +80,8 @@ def test_a_row_queued_through_the_orm_keeps_its_place_between_held_ones(
     before = _texts(container, parent)
     with transaction(container.sessions) as session, held_writes.holding(session):
         _queue(session, parent, "held first")
-        identity = session.scalars(
-            select(ContactIdentity).where(ContactIdentity.contact_id == parent)
-        ).one()
-        enqueue(session, parent, identity, OutgoingMessage("through the ORM", ("en",)), FIXED_NOW)
+        message = OutgoingMessage("through the ORM", ("en",))
+        enqueue(session, parent, _identity(session, parent), message, FIXED_NOW)
         _queue(session, parent, "held after")  # flushes the ORM's row, which writes the first
     assert _texts(container, parent) == [*before, "held first", "through the ORM", "held after"]
 
