@@ -4,7 +4,8 @@
 
 The fakes in tests/fakes/ check and record every request and close each connection; here
 each answer is canned and keep-alive, so the figures measure the sender, not the fake. Only
-what the senders call is answered: Telegram getMe and sendMessage, Twilio's Messages.json.
+what the senders and the inbound benchmark's plain bot call is answered: Telegram getMe,
+sendMessage, answerCallbackQuery and the two message edits; Twilio's Messages.json.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from typing import Any
 
 _ids = itertools.count(1)
+_calls = {"telegram": 0, "twilio": 0}  # answered calls, read with GET /calls
 _ME = json.dumps(
     {
         "ok": True,
@@ -46,12 +48,18 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         more = (await receive()).get("more_body", False)
     path: str = scope["path"]
     status, body = 404, b'{"ok": false}'
-    if path.endswith("/getMe"):
+    if path == "/calls":
+        status, body = 200, json.dumps(_calls).encode()
+    elif path.endswith("/getMe"):
         status, body = 200, _ME
-    elif path.endswith("/sendMessage"):
+    elif path.endswith("/answerCallbackQuery"):
+        status, body = 200, b'{"ok": true, "result": true}'
+    elif path.endswith(("/sendMessage", "/editMessageText", "/editMessageReplyMarkup")):
         status, body = 200, _telegram_message()
     elif path.endswith("/Messages.json"):
         status, body = 201, _twilio_message()
+    if status < 300 and not path.endswith(("/calls", "/getMe")):
+        _calls["twilio" if path.endswith(".json") else "telegram"] += 1
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

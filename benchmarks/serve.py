@@ -19,7 +19,12 @@ PIDS: dict[str, int] = {}  # origin -> the uvicorn child serving it
 
 def cpu_seconds(origin: str) -> float:
     """User + system CPU the child serving `origin` has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{PIDS[origin]}/stat").read_text().rsplit(")", 1)[1].split()
+    return process_cpu_seconds(PIDS[origin])
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU process `pid` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
