@@ -29,7 +29,7 @@ from conversations.engine import Engine
 from conversations.keywords import Keyword, match_keyword
 from conversations.types import Channel, InboundMessage
 from storage import contact_context, contact_effects, contacts, held_writes, inbound
-from storage.contact_context import Known
+from storage.contact_context import NEW_CONTACT, Known
 from storage.db import transaction
 from storage.models import Contact, ContactIdentity
 from storage.outbox_batch import Batch
@@ -79,8 +79,9 @@ class InboundService:
         try:
             try:
                 with transaction(self.sessions) as session:
-                    sender = self._sender(session, message, simulated)
-                    return self._receive_in(session, message, sender)
+                    identity, contact, new = self._sender(session, message, simulated)
+                    known = NEW_CONTACT if new else None
+                    return self._receive_in(session, message, (identity, contact), known=known)
             except OperationalError:
                 raise
             except Exception as error:
@@ -106,6 +107,14 @@ class InboundService:
             # Read before any message changes anything: one statement for the whole batch.
             read = contact_context.load_many(session, [c.id for _, c in found.values()])
             now = self.clock()
+            # Those writing for the first time: their contacts made together, nothing to read.
+            senders = dict.fromkeys((m.channel, m.address) for m in messages)
+            first = [(channel, a) for channel, a in senders if (channel.value, a) not in found]
+            created = contacts.create_many(
+                session, first, self.engine.config.default_community, now
+            )
+            found.update(created)
+            read.update((contact.id, NEW_CONTACT) for _, contact in created.values())
             contact_of = {key: contact.id for key, (_, contact) in found.items()}
             quiet = {contact_id for contact_id, known in read.items() if not known.earlier_pending}
             stored = inbound.store_singles(session, messages, contact_of, quiet, now)
@@ -129,11 +138,7 @@ class InboundService:
         changed, stored_for = contact_effects.changed(session), set()
         receipts = []
         for index, message in enumerate(messages):
-            key = (message.channel.value, message.address)
-            sender = found.get(key)
-            if sender is None:  # a first message: none was found for it just now
-                sender = found[key] = self._sender(session, message, False, looked_up=True)
-            identity, contact = sender
+            identity, contact = sender = found[(message.channel.value, message.address)]
             if index in stored:  # stored above: its contact's only message of the batch
                 if (new_id := stored[index]) is None:
                     receipts.append(Receipt(Outcome.DUPLICATE, contact.id))
@@ -200,30 +205,28 @@ class InboundService:
             self._process_one(session, contact, identity, message, new_id, now, known)
 
     def _sender(
-        self, session: Session, message: InboundMessage, simulated: bool, looked_up: bool = False
-    ) -> tuple[ContactIdentity, Contact]:
-        """The sender's identity and contact, locked until commit (created on a first message).
-
-        `looked_up`: this transaction has just found no identity for the address."""
-        found = (
-            None if looked_up else inbound.locked_sender(session, message.channel, message.address)
-        )
+        self, session: Session, message: InboundMessage, simulated: bool
+    ) -> tuple[ContactIdentity, Contact, bool]:
+        """The sender's identity and contact, locked until commit (created on a first message),
+        and whether this transaction created them."""
+        found = inbound.locked_sender(session, message.channel, message.address)
         if found is not None:
-            return found
-        identity = contacts.find_or_create(
+            return (*found, False)
+        identity, created = contacts.create(
             session,
             message.channel,
             message.address,
             self.engine.config.default_community,
             self.clock(),
             simulated=simulated,
-            looked_up=True,
         )
-        return identity, contacts.lock(session, identity.contact_id)
+        if created is not None:
+            return identity, created, True
+        return identity, contacts.lock(session, identity.contact_id), False
 
     def _keep_failed(self, message: InboundMessage, simulated: bool, error: str) -> Receipt:
         with transaction(self.sessions) as session:
-            _, contact = self._sender(session, message, simulated)
+            _, contact, _ = self._sender(session, message, simulated)
             stored = inbound.store_inbound(session, message, contact.id)
             if stored is None:  # stored meanwhile by a retry that went through
                 return Receipt(Outcome.DUPLICATE, contact.id)

@@ -27,6 +27,10 @@ class Known:
     earlier_pending: bool = False
 
 
+# A contact this transaction has just created: no state, no child, no tip, nothing waiting.
+NEW_CONTACT = Known(state=None, children=(), last_tip=None)
+
+
 def _query(with_pending: bool, many: bool = False) -> Select[Any]:
     """The context of the contact `contact_id`; `many`: of each contact in `contact_ids`, its
     id added as the last column."""
@@ -119,8 +123,8 @@ def save_state(
         for name, value in values.items():
             setattr(held, name, value)
         return
-    if known.state is not None and (batch := held_writes.held(session)) is not None:
-        batch.states[contact_id] = values  # written at the batch's end, or before a read
+    if (batch := held_writes.held(session)) is not None:  # written at its end, or before a read
+        (batch.new_states if known.state is None else batch.states)[contact_id] = values
         return
     connection = session.connection()  # not session.execute: no autoflush of the contact
     if known.state is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,14 +43,27 @@ def find_or_create(
     community_id: str,
     now: datetime,
     simulated: bool = False,
-    looked_up: bool = False,
 ) -> ContactIdentity:
-    """The identity for this address, creating a new contact the first time it writes.
-
-    `looked_up`: the caller has just found no identity in this transaction."""
-    identity = None if looked_up else find_identity(session, channel, address)
+    """The identity for this address, creating a new contact the first time it writes."""
+    identity = find_identity(session, channel, address)
     if identity is not None:
         return identity
+    return create(session, channel, address, community_id, now, simulated)[0]
+
+
+def create(
+    session: Session,
+    channel: Channel,
+    address: str,
+    community_id: str,
+    now: datetime,
+    simulated: bool = False,
+) -> tuple[ContactIdentity, Contact | None]:
+    """A new contact and identity for an address no identity was found for, and the contact.
+
+    The contact is None when another transaction created this address's at the same moment:
+    their identity is returned, and its contact must be locked before use. One created here
+    needs no lock: no other transaction can see it before this one commits."""
     try:
         with session.begin_nested():
             contact = Contact(
@@ -68,13 +81,56 @@ def find_or_create(
             )
             session.add(identity)
             session.flush()
-            return identity
+            return identity, contact
     except IntegrityError:
         # Another request created this contact at the same moment: use theirs.
         found = find_identity(session, channel, address)
         if found is None:
             raise
-        return found
+        return found, None
+
+
+def create_many(
+    session: Session, addresses: list[tuple[Channel, str]], community_id: str, now: datetime
+) -> dict[tuple[str, str], tuple[ContactIdentity, Contact]]:
+    """New contacts and identities for addresses no identity was found for, by (channel,
+    address): two statements, however many. No lock is needed: no other transaction can see
+    them before this one commits.
+
+    Should another transaction create one of them at the same moment, the identity's unique
+    key refuses it and this raises IntegrityError, failing the transaction: group commit then
+    receives each message on its own (`create` finds the other's).
+    """
+    if not addresses:
+        return {}
+    made = [
+        {
+            "code": new_code(),
+            "community_id": community_id,
+            "status": ContactStatus.ONBOARDING.value,
+            "is_simulated": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for _ in addresses
+    ]
+    new_contacts = list(session.scalars(_INSERT_CONTACTS, made))
+    values = [
+        {"contact_id": contact.id, "channel": channel.value, "address": address, "created_at": now}
+        for contact, (channel, address) in zip(new_contacts, addresses, strict=True)
+    ]
+    identities = session.scalars(_INSERT_IDENTITIES, values)
+    return {
+        (identity.channel, identity.address): (identity, contact)
+        for identity, contact in zip(identities, new_contacts, strict=True)
+    }
+
+
+# ORM bulk INSERTs returning their rows as objects in the session, in the parameters' order.
+_INSERT_CONTACTS = insert(Contact).returning(Contact, sort_by_parameter_order=True)
+_INSERT_IDENTITIES = insert(ContactIdentity).returning(
+    ContactIdentity, sort_by_parameter_order=True
+)
 
 
 def lock(session: Session, contact_id: int) -> Contact:

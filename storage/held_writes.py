@@ -1,4 +1,4 @@
-"""A batch's outbox rows and conversation-state updates, held and written once at its end.
+"""A batch's outbox rows and conversation states, held and written once at its end.
 
 Group commit (bot/inbound.py `receive_many`) processes many messages in one transaction; each
 used to write its replies and its new state with statements of its own, one round trip to the
@@ -32,6 +32,7 @@ _OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
 _STATES: Table = ConversationState.__table__  # type: ignore[assignment]
 _HELD_TABLES = (_OUTBOX, _STATES)
 _INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_STATE = insert(_STATES)
 _UPDATE_STATE = update(_STATES).where(_STATES.c.contact_id == bindparam("id"))
 
 
@@ -41,14 +42,15 @@ class Held:
 
     outbox: list[dict[str, Any]] = field(default_factory=list)
     states: dict[int, dict[str, Any]] = field(default_factory=dict)  # contact id -> values
+    new_states: dict[int, dict[str, Any]] = field(default_factory=dict)  # the same, no row yet
 
     def __bool__(self) -> bool:
-        return bool(self.outbox or self.states)
+        return bool(self.outbox or self.states or self.new_states)
 
 
 @contextmanager
 def holding(session: Session) -> Iterator[None]:
-    """Hold outbox rows and state updates on the session's connection until the block ends,
+    """Hold outbox rows and states on the session's connection until the block ends,
     then write them (not if the block raises: the transaction is rolled back anyway)."""
     connection = session.connection()
     connection.info[_KEY] = Held()
@@ -70,10 +72,12 @@ def write(connection: Connection) -> None:
     found: Held | None = connection.info.get(_KEY)
     if not found:
         return
-    outbox, states = found.outbox, found.states
-    found.outbox, found.states = [], {}
+    outbox, states, new_states = found.outbox, found.states, found.new_states
+    found.outbox, found.states, found.new_states = [], {}, {}
     if outbox:
         connection.execute(_INSERT_OUTBOX, outbox)
+    if new_states:
+        connection.execute(_INSERT_STATE, [{"contact_id": c, **v} for c, v in new_states.items()])
     if states:
         connection.execute(_UPDATE_STATE, [{"id": cid, **v} for cid, v in states.items()])
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.container import Container
 from conversations.types import Channel, ConversationState, InboundMessage, OutgoingMessage
-from storage import contact_context, held_writes
+from storage import contact_context, contacts, held_writes
 from storage.db import transaction
 from storage.models import Contact, ContactIdentity, Outbox
 from storage.outbox import enqueue
@@ -72,6 +72,30 @@ def test_held_rows_are_written_at_the_end_and_read_by_anything_before(
         assert again.state == state and not held.states
         _queue(session, parent, "three")
     assert _texts(container, parent) == [*before, "one", "two", "three"]
+
+
+def test_a_new_parents_first_state_is_held_as_an_insert_yet_read_and_kept(
+    container: Container,
+) -> None:
+    states = [ConversationState("onboarding", "consent", {"n": n}) for n in range(3)]
+    with transaction(container.sessions) as session, held_writes.holding(session):
+        made = [
+            contacts.create(session, Channel.SMS, f"+44770090036{n}", "feltham", FIXED_NOW)[0]
+            for n in range(3)
+        ]
+        held = held_writes.held(session)
+        assert held is not None
+        for identity, state in zip(made[:2], states, strict=False):
+            new = contact_context.NEW_CONTACT
+            contact_context.save_state(session, identity.contact_id, new, state, FIXED_NOW)
+        assert len(held.new_states) == 2  # held: no row yet
+        assert contact_context.load(session, made[0].contact_id).state == states[0]  # written
+        assert not held.new_states
+        new = contact_context.NEW_CONTACT
+        contact_context.save_state(session, made[2].contact_id, new, states[2], FIXED_NOW)
+        assert held.new_states  # held until the batch's end: no read comes
+    with transaction(container.sessions) as session:
+        assert [contact_context.load(session, i.contact_id).state for i in made] == states
 
 
 def test_a_row_queued_through_the_orm_keeps_its_place_between_held_ones(
