@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -66,14 +67,7 @@ def create(
     needs no lock: no other transaction can see it before this one commits."""
     try:
         with session.begin_nested():
-            contact = Contact(
-                code=new_code(),
-                community_id=community_id,
-                status=ContactStatus.ONBOARDING.value,
-                is_simulated=simulated,
-                created_at=now,
-                updated_at=now,
-            )
+            contact = Contact(**_new_contact(community_id, now, simulated))
             session.add(contact)
             session.flush()
             identity = ContactIdentity(
@@ -103,17 +97,7 @@ def create_many(
     """
     if not addresses:
         return {}
-    made = [
-        {
-            "code": new_code(),
-            "community_id": community_id,
-            "status": ContactStatus.ONBOARDING.value,
-            "is_simulated": False,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for _ in addresses
-    ]
+    made = [_new_contact(community_id, now) for _ in addresses]
     new_contacts = list(session.scalars(_INSERT_CONTACTS, made))
     values = [
         {"contact_id": contact.id, "channel": channel.value, "address": address, "created_at": now}
@@ -123,6 +107,18 @@ def create_many(
     return {
         (identity.channel, identity.address): (identity, contact)
         for identity, contact in zip(identities, new_contacts, strict=True)
+    }
+
+
+def _new_contact(community_id: str, now: datetime, simulated: bool = False) -> dict[str, Any]:
+    """A new contact's columns: onboarding, with a fresh code."""
+    return {
+        "code": new_code(),
+        "community_id": community_id,
+        "status": ContactStatus.ONBOARDING.value,
+        "is_simulated": simulated,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
